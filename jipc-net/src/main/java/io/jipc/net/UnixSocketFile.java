@@ -202,7 +202,8 @@ final class UnixSocketFile {
             return step.get(); // its own calls say what is wrong with the directory, if anything
         }
         try {
-            awaitLock(fd, dir); // held, or the bound passed: the step runs either way
+            // held, or the bound passed: the step runs either way
+            FileLocks.flockExclusiveWithin(fd, dir, LOCK_WAIT_MILLIS);
             return step.get();
         } finally {
             Libc.close(fd); // releases the lock, if held
@@ -211,46 +212,6 @@ final class UnixSocketFile {
 
     /** At most this long a bind or removal waits for the directory's lock (see {@link #inDirectoryLock}). */
     static final long LOCK_WAIT_MILLIS = 1000;
-    /** The longest single back-off while another holds the directory's lock. */
-    static final long LOCK_BACKOFF_MAX_MILLIS = 50;
-
-    /**
-     * Takes the directory's lock on {@code fd}, waiting at most {@link #LOCK_WAIT_MILLIS}; false if
-     * another still holds it then. A back-off with {@code Thread.sleep} rather than a blocking
-     * {@code flock}: the kernel offers no timed {@code flock}, a blocking one cannot be interrupted
-     * (and pins a virtual thread's carrier), and another user may hold the lock for ever; the
-     * contended case is rare (jipc's holders keep it for a few system calls), so the polling costs
-     * little.
-     */
-    private static boolean awaitLock(int fd, String dir) {
-        if (FileLocks.tryFlockExclusive(fd, dir)) {
-            return true;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MILLIS);
-        long backoff = 1;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    Thread.sleep(Math.min(backoff, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
-                } catch (InterruptedException e) {
-                    interrupted = true; // the status is cleared: the next sleep sleeps
-                }
-                if (FileLocks.tryFlockExclusive(fd, dir)) {
-                    return true;
-                }
-                backoff = Math.min(backoff * 2, LOCK_BACKOFF_MAX_MILLIS);
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     /**
      * Whether {@code address} is a socket file that no socket is bound to any more. Asked of the

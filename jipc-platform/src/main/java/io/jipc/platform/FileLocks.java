@@ -4,6 +4,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
+import java.util.concurrent.TimeUnit;
+
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -134,6 +136,45 @@ public final class FileLocks {
             return false;
         }
         throw Errno.exception(errno, "flock(LOCK_NB)", subject);
+    }
+
+    /**
+     * Takes the exclusive {@code flock(2)} lock of the description of {@code fd}, waiting at most
+     * {@code maxWaitMillis} while another description holds it; false if another still holds it then.
+     * A back-off of {@code Thread.sleep}s (1 ms, doubling up to 50 ms) between non-blocking tries rather
+     * than a blocking {@code flock}: the kernel offers no timed {@code flock}, a blocking one cannot be
+     * interrupted (and pins a virtual thread's carrier), and a stopped process, or another user, may
+     * hold the lock for ever. For locks held for a few system calls, whose contended case is rare. An
+     * interrupt does not end the wait: the status is kept and set again on return. Any thread may call.
+     */
+    public static boolean flockExclusiveWithin(int fd, String subject, long maxWaitMillis) {
+        if (tryFlockExclusive(fd, subject)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
+        long backoff = 1;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(Math.min(backoff, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+                } catch (InterruptedException e) {
+                    interrupted = true; // the status is cleared: the next sleep sleeps
+                }
+                if (tryFlockExclusive(fd, subject)) {
+                    return true;
+                }
+                backoff = Math.min(backoff * 2, 50);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

@@ -134,7 +134,11 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         return readLive(name);
     }
 
-    /** The judged entry of {@code name} with a dead owner's name reclaimed; corrupt ones reported, empty. */
+    /**
+     * The judged entry of {@code name} with a dead owner's name reclaimed (or, while another process
+     * holds the directory's lock for longer than {@link NameDirectory#LOCK_WAIT_MILLIS}, left for a
+     * later reclaim); corrupt ones reported, empty.
+     */
     Optional<NameEntry> readLive(String name) {
         Optional<NameEntry> stored;
         try {
@@ -148,7 +152,11 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         }
         NameEntry judged = judge(stored.get());
         if (reclaimable(judged)) {
-            removeIfStill(judged);
+            try {
+                removeIfStill(judged);
+            } catch (DirectoryLockedException lockHeld) {
+                // a stopped process holds the lock: the dead owner's name waits for a later reclaim
+            }
             return Optional.empty();
         }
         return Optional.of(judged);

@@ -49,7 +49,8 @@ import java.util.function.Supplier;
  *     goes through this lock, so between the re-read and the unlink no other remover can replace the
  *     file: two processes reclaiming one dead owner's name can never delete the entry of a process
  *     that registered in between. Registration does not take the lock, so a stopped process that
- *     holds the lock delays removals, never registrations.</li>
+ *     holds the lock delays removals, never registrations: a removal waits for it at most
+ *     {@link #LOCK_WAIT_MILLIS} and then fails with a {@code NamingException} that says so.</li>
  * <li><b>Temporary files</b> of a process killed between writing and linking are removed by the
  *     next {@link #sweepTemporaryFiles() sweep} once their pid and start time show it dead.</li>
  * </ul>
@@ -288,9 +289,21 @@ final class NameDirectory {
     }
 
     /**
+     * At most this long a removal waits for the directory's lock, which jipc's holders keep for a few
+     * system calls: one that waits longer meets a process stopped while it held it (or another user's).
+     */
+    static final long LOCK_WAIT_MILLIS = 5000;
+
+    /**
      * Runs {@code step} holding the directory's exclusive lock ({@code flock} on the directory: released
      * by the kernel if this process dies). Excludes other threads of this process too. Returns
-     * {@code ifGone} without running it if the directory was removed (no directory, no names).
+     * {@code ifGone} without running it if the directory was removed (no directory, no names). Waits
+     * for the lock at most {@link #LOCK_WAIT_MILLIS}, in sleeps between tries, so that a virtual
+     * thread does not pin its carrier; an interrupt does not end the wait (the status is kept). (Until
+     * 2026-12-07 it waited in a blocking {@code flock}, for as long as a stopped process held the lock:
+     * a queue's {@code unlink} hung after the queue was gone.)
+     *
+     * @throws DirectoryLockedException if another process held the lock all that time; nothing was run
      */
     <T> T locked(T ifGone, Supplier<T> step) {
         int fd;
@@ -303,7 +316,11 @@ final class NameDirectory {
             throw e;
         }
         try {
-            FileLocks.flockExclusive(fd, dir.toString());
+            if (!FileLocks.flockExclusiveWithin(fd, dir.toString(), LOCK_WAIT_MILLIS)) {
+                throw new DirectoryLockedException("the lock of the name directory " + dir + " was held by another process for "
+                        + LOCK_WAIT_MILLIS / 1000 + " s (one stopped while it removed a name?): nothing was removed; "
+                        + "try again once it runs");
+            }
             return step.get();
         } finally {
             Libc.close(fd);

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,6 +134,51 @@ class LocalNameDirectoryLifecycleTest {
             assertFalse(names.unregister("svc/removed"), "no directory, no names (was ENOENT)");
             held.close();
             assertEquals(Optional.empty(), names.lookup("svc/removed"));
+        }
+    }
+
+    /**
+     * Another process holds the directory's lock (as a jipc process stopped while it removed a name
+     * would: here {@code flock(1)}): an unregister waits a bounded time, through an interrupt, on a
+     * virtual thread (which does not pin its carrier: it sleeps between tries), and then says so
+     * without removing anything; once the lock is free it removes the name. Until 2026-12-07 it
+     * waited in a blocking {@code flock} for as long as the lock was held, whatever the interrupt.
+     */
+    @Test
+    void aRemovalWaitsForALockAnotherProcessHoldsABoundedTimeAndSaysSo() throws Exception {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            Registration held = names.register("svc/locked", NameRecord.of("test", "", "here"));
+            Path dir = root.resolve(LocalNameService.KIND);
+            // -o: the lock is flock's own, not its command's, so that ending flock frees it
+            Process holder = new ProcessBuilder("/usr/bin/flock", "-o", dir.toString(), "/bin/sh", "-c",
+                    "echo HELD; exec sleep 120").redirectErrorStream(true).start();
+            try {
+                assertEquals("HELD", holder.inputReader().readLine());
+                java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+                Thread remover = Thread.ofVirtual().start(() -> {
+                    try {
+                        outcome.complete(names.unregister("svc/locked"));
+                    } catch (RuntimeException e) {
+                        outcome.complete(e);
+                    }
+                    outcome.obtrudeValue(List.of(outcome.join(), Thread.currentThread().isInterrupted()));
+                });
+                Thread.sleep(200);
+                remover.interrupt();
+                remover.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(remover.isAlive(), "still waiting for the lock");
+                List<?> result = (List<?>) outcome.join();
+                io.jipc.naming.NamingException e = assertInstanceOf(io.jipc.naming.NamingException.class, result.get(0));
+                assertTrue(e.getMessage().contains("was held by another process"), e.getMessage());
+                assertEquals(Boolean.TRUE, result.get(1), "the interrupt status is kept");
+                assertTrue(names.lookup("svc/locked").isPresent(), "nothing removed");
+            } finally {
+                holder.descendants().forEach(ProcessHandle::destroyForcibly);
+                holder.destroyForcibly().waitFor();
+            }
+            assertTrue(names.unregister("svc/locked"));
+            assertEquals(Optional.empty(), names.lookup("svc/locked"));
+            held.close();
         }
     }
 
