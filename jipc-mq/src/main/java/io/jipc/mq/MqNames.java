@@ -137,8 +137,9 @@ final class MqNames {
 
     /**
      * Binds the name of an existing queue opened as {@code mqd} by {@code openOrCreate} if the name is
-     * missing or bound to an earlier queue; the creator is recorded as unknown. A binding of another
-     * kind is left in place (warned once). Never throws.
+     * missing or bound to an earlier queue of this IPC namespace; the creator is recorded as unknown. A
+     * binding of another kind is left in place (warned once), and so is a queue's of another IPC
+     * namespace (only a create takes that). Never throws.
      */
     static void opened(String queue, int mqd) {
         String name = nameOf(queue);
@@ -148,8 +149,9 @@ final class MqNames {
         try (NameService names = open()) {
             String id = idOf(queue, mqd);
             Optional<NameEntry> held = names.lookup(name);
-            if (held.isPresent() && (isOf(held.get(), id) || !isQueueName(queue, held.get()))) {
-                return;
+            if (held.isPresent() && (isOf(held.get(), id) || !isQueueName(queue, held.get())
+                    || !ofThisIpcNamespace(held.get()))) {
+                return; // its own, another kind's (warned), or a queue's of another IPC namespace: only a create takes that
             }
             held.ifPresent(stale -> names.unregister(name));
             names.bind(name, record(queue, id).withAttribute(CREATOR, UNKNOWN));

@@ -141,6 +141,28 @@ class MqNamingTest {
         }
     }
 
+    /**
+     * An {@code openOrCreate} that opens an existing queue leaves a name bound in another IPC namespace
+     * in place: only a create takes a name from another namespace. (Until 2026-12-07 it took it, with
+     * "creator unknown", as if it were stale: the live queue of the other namespace vanished from its
+     * {@code jipc ls}, and the name, now of this namespace, was never collected there.)
+     */
+    @Test
+    void anOpenLeavesTheNameOfAQueueOfAnotherIpcNamespace() throws Exception {
+        String queue = NAMES.next();
+        NameRecord other = new NameRecord("mq", "1", "mq:" + queue, Map.of(IPC_NAMESPACE, "ipc:[1]"));
+        names.bind(nameOf(queue), other);
+        try {
+            // made in this namespace, as a C program would
+            MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 2, 16), queue);
+            PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16)).close();
+            assertEquals(other, names.lookup(nameOf(queue)).orElseThrow().record(), "the other namespace's name stays");
+        } finally {
+            PosixMessageQueue.unlink(queue);
+            names.unregister(nameOf(queue));
+        }
+    }
+
     @Test
     void aNameLeftByAnEarlierQueueIsReplacedByTheNextCreate() throws Exception {
         String queue = NAMES.next();
