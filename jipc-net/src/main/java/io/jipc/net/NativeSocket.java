@@ -42,6 +42,11 @@ final class NativeSocket implements AutoCloseable {
     /** {@link #CLOSED} bit plus the number of operations in progress. */
     private final AtomicInteger state = new AtomicInteger();
     private final AtomicInteger released = new AtomicInteger();
+    /**
+     * Tests only: run by {@link #close()} right after it marked the socket closed, before it shuts it
+     * down, to stand for the closer's preemption there. Null otherwise.
+     */
+    static volatile Runnable afterCloseMarked;
 
     NativeSocket(int fd, String subject) {
         this.fd = fd;
@@ -143,7 +148,13 @@ final class NativeSocket implements AutoCloseable {
         return true;
     }
 
-    /** Closes the socket (idempotent): shuts it down at once, releases the descriptor once unused. */
+    /**
+     * Closes the socket (idempotent): shuts it down at once, releases the descriptor once unused. The
+     * close counts as an operation itself while it shuts the socket down, so that the descriptor it
+     * names is still this socket's: otherwise a thread that left meanwhile could release it, and another
+     * socket opened then, which got its number, would be shut down (until 2026-12-07 it could: an
+     * endpoint never closed failed with {@code EPIPE}, a connection's peer read an end of stream).
+     */
     @Override
     public void close() {
         int s;
@@ -152,21 +163,21 @@ final class NativeSocket implements AutoCloseable {
             if ((s & CLOSED) != 0) {
                 return;
             }
-        } while (!state.compareAndSet(s, s | CLOSED));
+        } while (!state.compareAndSet(s, (s + 1) | CLOSED));
+        Runnable seam = afterCloseMarked;
+        if (seam != null) {
+            seam.run();
+        }
         if (s != 0) {
-            // threads are inside: wake them; the last one to leave releases the descriptor
+            // threads are inside: wake them; the last one to leave (perhaps this close) releases the descriptor
             try {
                 Sockets.shutdown(fd, Sockets.SHUT_RDWR);
             } catch (RuntimeException ignored) {
                 // a socket that cannot be shut down (e.g. a listener in a strange state) is closed anyway
             }
             FdPoller.cancel(fd);
-            if (state.get() == CLOSED) {
-                releaseOnce();
-            }
-        } else {
-            releaseOnce();
         }
+        exit();
     }
 
     private void releaseOnce() {

@@ -370,12 +370,14 @@ final class FdHandle {
             if ((s & CLOSED) != 0) {
                 return;
             }
-            if (state.compareAndSet(s, s | CLOSED)) {
-                if (s == 0) {
-                    closeNow();
-                } else {
+            // the close counts as a call inside while it cancels the poller's registration, so that the number
+            // is still this handle's: otherwise the last thread out could close it meanwhile, and the registration
+            // of another descriptor that got the number would be cancelled (until 2026-12-07)
+            if (state.compareAndSet(s, (s + 1) | CLOSED)) {
+                if (s != 0) {
                     FdPoller.cancel(fd); // the threads inside may be waiting: open still, they see the close
                 }
+                release(); // the last one out (perhaps this close) closes the descriptor
                 return;
             }
         }
