@@ -38,7 +38,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * or duplicate them; there is no acknowledgement and no retransmission. <em>Unix-domain</em>
  * datagrams are not dropped on this host — a sender blocks (or {@code offer} returns false) while
  * the receiver's queue is full — and keep their order per sender; a datagram to a path where no
- * socket receives fails with {@code ECONNREFUSED}/{@code ENOENT}.
+ * socket receives fails with {@code ECONNREFUSED}/{@code ENOENT}. A Unix-domain datagram stays
+ * charged to its sender's send buffer until it is read, so a sender whose datagrams wait unread at
+ * receivers that do not read (stopped, slow) blocks towards <em>every</em> receiver once that buffer
+ * is full (about 208 KiB), also an empty one, until one of them reads: a server that answers many
+ * clients from one endpoint should answer with a timed {@code offer} (docs/sockets.md).
  *
  * <p><b>Size.</b> A datagram larger than {@link DatagramOptions#maxDatagramSize()} is refused before
  * sending ({@link MessageTooLargeException}; so is one the kernel refuses, {@code EMSGSIZE}). A
