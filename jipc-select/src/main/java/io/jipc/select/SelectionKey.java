@@ -2,6 +2,9 @@ package io.jipc.select;
 
 import io.jipc.Selectable;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The registration of one channel with one {@link Selector}: the interest, an attachment, and
  * after each select the operations found ready.
@@ -16,9 +19,20 @@ public final class SelectionKey {
     private final int interestOps;
     /** The epoll data of a descriptor key: unique in its selector, never 0 (the eventfd's). */
     private final long token;
+    /** Read and replaced through {@link #ATTACHMENT}. */
     private volatile Object attachment;
     private volatile int readyOps;
     private volatile boolean cancelled;
+
+    private static final VarHandle ATTACHMENT;
+
+    static {
+        try {
+            ATTACHMENT = MethodHandles.lookup().findVarHandle(SelectionKey.class, "attachment", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     SelectionKey(Selector selector, Selectable channel, Selectable.Source source, int interestOps,
                  Object attachment, long token) {
@@ -65,11 +79,13 @@ public final class SelectionKey {
         return attachment;
     }
 
-    /** Replaces the attachment; returns the previous one. */
+    /**
+     * Replaces the attachment; returns the previous one. Atomic, as {@code java.nio}'s: of threads that
+     * attach at once each gets back the attachment the one before it replaced (until 2026-12-07 two
+     * could get the same one).
+     */
     public Object attach(Object attachment) {
-        Object previous = this.attachment;
-        this.attachment = attachment;
-        return previous;
+        return ATTACHMENT.getAndSet(this, attachment);
     }
 
     /** Whether the key is still registered (not cancelled, selector open, channel open). */
