@@ -124,38 +124,26 @@ class MqNamingTest {
 
     /**
      * A name records its binder's IPC namespace; an unlink removes only a name of its own namespace: a
-     * queue of the same name in another namespace (which shares the jipc root) keeps its name.
+     * queue of the same name in another namespace (which shares the jipc root) keeps its name. So does
+     * an {@code openOrCreate} that opens an existing queue: only a create takes a name from another
+     * namespace. (Until 2026-12-07 the open took it, with "creator unknown", as if it were stale: the
+     * live queue of the other namespace vanished from its {@code jipc ls}, and the name, now of this
+     * namespace, was never collected there.)
      */
-    @Test
-    void unlinkLeavesTheNameOfAQueueOfAnotherIpcNamespace() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"unlink", "openOrCreate"})
+    void anUnlinkOrAnOpenLeavesTheNameOfAQueueOfAnotherIpcNamespace(String call) throws Exception {
         String queue = NAMES.next();
         NameRecord other = new NameRecord("mq", "1", "mq:" + queue, Map.of(IPC_NAMESPACE, "ipc:[1]"));
         names.bind(nameOf(queue), other);
         try {
             // made in this namespace, as a C program would
             MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 2, 16), queue);
-            assertTrue(PosixMessageQueue.unlink(queue));
-            assertEquals(other, names.lookup(nameOf(queue)).orElseThrow().record(), "the other namespace's name stays");
-        } finally {
-            names.unregister(nameOf(queue));
-        }
-    }
-
-    /**
-     * An {@code openOrCreate} that opens an existing queue leaves a name bound in another IPC namespace
-     * in place: only a create takes a name from another namespace. (Until 2026-12-07 it took it, with
-     * "creator unknown", as if it were stale: the live queue of the other namespace vanished from its
-     * {@code jipc ls}, and the name, now of this namespace, was never collected there.)
-     */
-    @Test
-    void anOpenLeavesTheNameOfAQueueOfAnotherIpcNamespace() throws Exception {
-        String queue = NAMES.next();
-        NameRecord other = new NameRecord("mq", "1", "mq:" + queue, Map.of(IPC_NAMESPACE, "ipc:[1]"));
-        names.bind(nameOf(queue), other);
-        try {
-            // made in this namespace, as a C program would
-            MessageQueues.close(MessageQueues.open(queue, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, 0600, 2, 16), queue);
-            PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16)).close();
+            if (call.equals("unlink")) {
+                assertTrue(PosixMessageQueue.unlink(queue));
+            } else {
+                PosixMessageQueue.openOrCreate(queue, MqAttributes.of(2, 16)).close();
+            }
             assertEquals(other, names.lookup(nameOf(queue)).orElseThrow().record(), "the other namespace's name stays");
         } finally {
             PosixMessageQueue.unlink(queue);
