@@ -17,6 +17,15 @@ import java.util.Objects;
  *     {@link FrameTimeoutException} and the connection is closed. A receive that comes after the
  *     deadline first reads what the kernel holds: a frame whose rest arrived is received. Idle time
  *     between frames is not limited</td></tr>
+ * <tr><td>{@code frameTimeoutFromLastByte}</td><td>false</td><td>true: the frame timeout bounds a
+ *     <em>stall</em> of a started frame, not the whole frame: it counts from the last byte of the frame
+ *     that moved (received from the socket, or taken by the kernel for sending), not from its first.
+ *     A frame of any length goes on as long as some of it moves within each frame timeout, so a large
+ *     frame over a slow link is not cut; a peer that stops sending mid-frame, or stops reading one this
+ *     side sends, still ends the connection ({@link FrameTimeoutException}) a frame timeout after the
+ *     last byte moved. For a protocol whose frames may be far longer than its peers can carry in a frame
+ *     timeout (jipc-dsm's whole-region frames), and which bounds its memory otherwise; a peer that
+ *     trickles a byte per frame timeout holds such a frame as long as it likes</td></tr>
  * <tr><td>{@code connectTimeout}</td><td>10 s</td><td>how long {@link StreamConnection#connect}
  *     waits for the connection</td></tr>
  * <tr><td>{@code deadPeerTimeout}</td><td>zero: off</td><td>TCP only: how long the kernel may go
@@ -41,11 +50,14 @@ import java.util.Objects;
  * @param deadPeerTimeout zero (off) or at least 1 ms; longer than the kernel takes (about 24.8 days,
  *                        {@code TCP_USER_TIMEOUT}'s int of milliseconds), centuries included, is set as
  *                        that longest value: no limit in practice, never an overflow
+ * @param frameTimeoutFromLastByte whether {@code frameTimeout} counts from the last byte of a started
+ *                        frame that moved (a bound on stalls) rather than from its first (a bound on the
+ *                        whole frame, the default)
  */
 public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout,
-                                Duration deadPeerTimeout) {
+                                Duration deadPeerTimeout, boolean frameTimeoutFromLastByte) {
     private static final ConnectionOptions DEFAULTS = new ConnectionOptions(FrameCodec.DEFAULT_MAX_FRAME_SIZE,
-            Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ZERO);
+            Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ZERO, false);
 
     public ConnectionOptions {
         FrameCodec.checkLimit(maxFrameSize);
@@ -59,9 +71,15 @@ public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duratio
         }
     }
 
+    /** Options whose frame timeout bounds a whole frame (from its first byte). */
+    public ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout,
+                             Duration deadPeerTimeout) {
+        this(maxFrameSize, frameTimeout, connectTimeout, deadPeerTimeout, false);
+    }
+
     /** Options without a dead peer timeout (off): the kernel's behaviour. */
     public ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duration connectTimeout) {
-        this(maxFrameSize, frameTimeout, connectTimeout, Duration.ZERO);
+        this(maxFrameSize, frameTimeout, connectTimeout, Duration.ZERO, false);
     }
 
     static Duration positive(Duration d, String what) {
@@ -78,19 +96,24 @@ public record ConnectionOptions(int maxFrameSize, Duration frameTimeout, Duratio
     }
 
     public ConnectionOptions withMaxFrameSize(int bytes) {
-        return new ConnectionOptions(bytes, frameTimeout, connectTimeout, deadPeerTimeout);
+        return new ConnectionOptions(bytes, frameTimeout, connectTimeout, deadPeerTimeout, frameTimeoutFromLastByte);
     }
 
     public ConnectionOptions withFrameTimeout(Duration timeout) {
-        return new ConnectionOptions(maxFrameSize, timeout, connectTimeout, deadPeerTimeout);
+        return new ConnectionOptions(maxFrameSize, timeout, connectTimeout, deadPeerTimeout, frameTimeoutFromLastByte);
     }
 
     public ConnectionOptions withConnectTimeout(Duration timeout) {
-        return new ConnectionOptions(maxFrameSize, frameTimeout, timeout, deadPeerTimeout);
+        return new ConnectionOptions(maxFrameSize, frameTimeout, timeout, deadPeerTimeout, frameTimeoutFromLastByte);
     }
 
     /** See the class comment; {@link Duration#ZERO} turns it off. */
     public ConnectionOptions withDeadPeerTimeout(Duration timeout) {
-        return new ConnectionOptions(maxFrameSize, frameTimeout, connectTimeout, timeout);
+        return new ConnectionOptions(maxFrameSize, frameTimeout, connectTimeout, timeout, frameTimeoutFromLastByte);
+    }
+
+    /** See the class comment: true makes the frame timeout a bound on stalls of a started frame. */
+    public ConnectionOptions withFrameTimeoutFromLastByte(boolean fromLastByte) {
+        return new ConnectionOptions(maxFrameSize, frameTimeout, connectTimeout, deadPeerTimeout, fromLastByte);
     }
 }

@@ -43,8 +43,9 @@ import java.util.function.LongSupplier;
  * <p><b>Limits.</b> See {@link ConnectionOptions}: a message above {@code maxFrameSize} is refused
  * on sending and a header announcing one ends the connection on receiving, before any allocation
  * (a server may lower what it receives for a while: {@link #setReceiveLimit});
- * a frame that does not complete within {@code frameTimeout} of its first byte ends the connection
- * with {@link FrameTimeoutException}, and one cut by the peer's close with
+ * a frame that does not complete within {@code frameTimeout} of its first byte (or, with
+ * {@link ConnectionOptions#frameTimeoutFromLastByte()}, of the last byte of it that moved) ends the
+ * connection with {@link FrameTimeoutException}, and one cut by the peer's close with
  * {@link PeerClosedException}. A send that gives up before its first byte left (timed
  * {@code offer}) has sent nothing; a send or receive cut short after that closes the connection,
  * because the stream is no longer at a frame boundary. {@link #offerShielded} does not let an
@@ -96,6 +97,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     /** The largest frame accepted from now on ({@link #setReceiveLimit}); at most {@code options.maxFrameSize()}. */
     private volatile int receiveLimit;
     private long frameStart;
+    /** When bytes last came from the socket ({@link System#nanoTime()}); at first, when the connection was made. */
+    private volatile long lastReceived = System.nanoTime();
     private boolean endOfStream;
     /** Set when the stream ended mid-frame: it did not end at a boundary ({@link #isEndOfStream()} stays false). */
     private volatile boolean cut;
@@ -278,6 +281,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         receiveLimit = bytes;
     }
 
+    /**
+     * When bytes from the peer last reached this side ({@link System#nanoTime()}): when a receive last
+     * read some from the socket (bytes of a frame still under way included), or when the connection was
+     * made if none yet. For a protocol that counts a peer heard from while a long frame of it arrives,
+     * before the frame is whole. Bytes the kernel holds that no receive has read yet do not count. Any
+     * thread may call it; it does not block.
+     */
+    public long lastReceived() {
+        return lastReceived;
+    }
+
     /** The largest frame this connection accepts now ({@link #setReceiveLimit}). */
     public int receiveLimit() {
         return receiveLimit;
@@ -345,7 +359,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             long frameDeadline = frameDeadline();
             if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
                 close();
-                throw new FrameTimeoutException("from " + remote + ": frame incomplete after "
+                throw new FrameTimeoutException("from " + remote + ": frame incomplete "
+                        + (options.frameTimeoutFromLastByte() ? "and no byte of it received for " : "after ")
                         + Timeouts.text(options.frameTimeout())
                         + " (" + frameProgress() + "); connection closed");
             }
@@ -419,6 +434,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
         if (n > 0) {
             inView.limit(limit + (int) n);
+            lastReceived = System.nanoTime();
         }
         return n;
     }
@@ -694,7 +710,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     throw peerGone(e);
                 }
                 if (n > 0) {
-                    if (sent == 0) {
+                    if (sent == 0 || options.frameTimeoutFromLastByte()) { // from its first byte, or from each
                         frameDeadline = earlier(deadlineOf(options.frameTimeout()), finishBy);
                     }
                     sent += n;
@@ -745,7 +761,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     }
                     close();
                     throw new FrameTimeoutException(remote + " did not read a started frame "
-                            + (frameDeadline == finishBy ? "in time" : "within " + Timeouts.text(options.frameTimeout()))
+                            + (frameDeadline == finishBy ? "in time"
+                                    : (options.frameTimeoutFromLastByte() ? "(took no byte of it) for " : "within ")
+                                    + Timeouts.text(options.frameTimeout()))
                             + (lastHeard == null ? "" : " of its start and of the last this side heard from it")
                             + " (" + sent + " bytes sent); connection closed");
                 }
@@ -1016,13 +1034,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         }
     }
 
-    /** When the frame begun must be finished ({@link System#nanoTime()}); MAX_VALUE if none was begun. Under the read lock. */
+    /**
+     * When the frame begun must be finished ({@link System#nanoTime()}): a frame timeout after its first
+     * byte, or after the last byte received if later with {@link ConnectionOptions#frameTimeoutFromLastByte()};
+     * MAX_VALUE if none was begun. Under the read lock.
+     */
     private long frameDeadline() {
         if (!decoder.inFrame() || frameStart == 0) {
             return Long.MAX_VALUE;
         }
         long nanos = Timeouts.nanos(options.frameTimeout());
-        return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : frameStart + nanos;
+        long from = options.frameTimeoutFromLastByte() && lastReceived - frameStart > 0 ? lastReceived : frameStart;
+        return nanos >= Timeouts.MOST_NANOS ? Long.MAX_VALUE : from + nanos;
     }
 
     public boolean isOpen() {
