@@ -10,15 +10,18 @@ import java.util.Objects;
  * <caption>Options and defaults</caption>
  * <tr><th>option</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code connectTimeout}</td><td>5 s</td><td>how long {@link ReplicatedRegion#open} waits
- *     for the connection and the home's snapshot, and a home for a new connection's OPEN. Positive,
+ *     for the connection and for the home's snapshot to begin (once begun, it may take longer, as long
+ *     as its bytes keep coming), and a home for a new connection's OPEN. Positive,
  *     as every connect timeout of jipc (jipc-net's, jipc-remote's, the RPC client's): zero is
  *     refused here, "connect timeout must be positive"</td></tr>
  * <tr><td>{@code heartbeatInterval}</td><td>500 ms</td><td>a side that sent nothing for this long
  *     sends a heartbeat</td></tr>
  * <tr><td>{@code peerTimeout}</td><td>3 s</td><td>a side that heard nothing for this long declares
  *     the other lost: a replica fails with {@link RegionHomeLostException}; a home drops the replica
- *     and frees the write lock if it held it. Also the longest a side waits for the other to take
- *     a frame. At least twice the heartbeat interval</td></tr>
+ *     and frees the write lock if it held it. The bytes of a frame still under way count as heard.
+ *     Also the longest a side waits for the other to start taking a frame, and the longest a started
+ *     frame, either way, may go without a byte of it moving (not a bound on the whole frame: a
+ *     whole-region frame over a slow link may take longer). At least twice the heartbeat interval</td></tr>
  * <tr><td>{@code maxRegionSize}</td><td>64 MiB</td><td>largest region, in bytes (a replica refuses
  *     to open a larger one; a home refuses to create one); at most 1 GiB</td></tr>
  * <tr><td>{@code maxRegions}</td><td>1024</td><td>how many regions a home keeps at most</td></tr>

@@ -19,9 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * (a longer header ends it at once, before any of the payload is read); the home's
  * {@code maxFrameSize} applies from then on.
  *
- * <p>When the replica goes away — end of stream, a malformed frame, silence for the peer timeout, a
- * frame it did not start taking within the peer timeout, or an outbox beyond its limit (the replica
- * fell too far behind) — the session is dropped and leaves its region, which frees the write lock if
+ * <p>When the replica goes away — end of stream, a malformed frame, silence for the peer timeout (the
+ * bytes of a frame still arriving count as heard), a frame it did not start taking within the peer
+ * timeout, or of which it took no byte for the peer timeout once started, a frame of its own of which no
+ * byte came for the peer timeout, or an outbox beyond its limit (the replica fell too far behind) — the
+ * session is dropped and leaves its region, which frees the write lock if
  * this replica held it and forgets its queued requests.
  */
 final class HomeSession {
@@ -156,14 +158,22 @@ final class HomeSession {
                 }
             } else if (connection.isEndOfStream()) {
                 return;
-            } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
-                return; // silent replica: dropped; the finally of serve frees what it held
+            } else if (now - later(lastHeard, connection.lastReceived()) > Timeouts.nanos(options.peerTimeout())) {
+                // silent replica: dropped; the finally of serve frees what it held. Bytes of a frame still
+                // under way count as heard (a long RELEASE over a slow link), and a stall of that frame
+                // for the peer timeout ends the connection (the connection's frame timeout)
+                return;
             }
             boolean idle = outbox.isEmpty() && System.nanoTime() - lastSent >= heartbeat;
             if (idle && !send(DsmWire.signal(DsmWire.HEARTBEAT))) {
                 return;
             }
         }
+    }
+
+    /** The later of two {@link System#nanoTime()} values. */
+    static long later(long a, long b) {
+        return a - b > 0 ? a : b;
     }
 
     /**

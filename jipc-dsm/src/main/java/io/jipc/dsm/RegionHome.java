@@ -74,8 +74,10 @@ public final class RegionHome implements AutoCloseable {
     public static RegionHome start(SocketAddress address, DsmOptions options) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(options, "options");
+        // a started frame is bounded by the peer timeout without a byte of it moving, not whole: a region's
+        // snapshot or update may take far longer than that over a slow link (until 2026-12-07 it did not)
         ConnectionOptions connection = ConnectionOptions.defaults().withMaxFrameSize(options.maxFrameSize())
-                .withFrameTimeout(options.peerTimeout());
+                .withFrameTimeout(options.peerTimeout()).withFrameTimeoutFromLastByte(true);
         StreamServer server = StreamServer.bind(address, ServerOptions.defaults().withMaxConnections(4096)
                 .withConnection(connection));
         RegionHome home = new RegionHome(server, options);

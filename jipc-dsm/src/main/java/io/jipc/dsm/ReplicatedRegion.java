@@ -22,6 +22,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -161,6 +163,9 @@ public final class ReplicatedRegion implements AutoCloseable {
     private volatile State state = State.OPEN;
     private volatile RuntimeException failure;
     private volatile long lastSent = System.nanoTime();
+    /** Tickets of the frames being offered to the connection now, oldest first ({@link #send}). */
+    private final ConcurrentSkipListSet<Long> framesGoingOut = new ConcurrentSkipListSet<>();
+    private final AtomicLong tickets = new AtomicLong();
     /**
      * The failure of the first send (a heartbeat, or a frame of a call) that found the home's end of the
      * connection closed, or null: once set, nothing is sent any more ({@link #markHomeEndClosed}).
@@ -205,7 +210,10 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /**
      * Connects to the home, which makes the region (zero-filled) if it is new, and copies the
-     * region's current bytes into a new replica. Blocks for at most the connect timeout.
+     * region's current bytes into a new replica. Blocks for at most the connect timeout until the
+     * home's answer begins; a snapshot that has begun may take longer (a large region over a slow
+     * link), as long as no byte of it stalls for the peer timeout, and this side sends heartbeats
+     * meanwhile.
      *
      * @param home the home's address ({@link RegionHome#address()})
      * @param name 1 to 128 of {@code [A-Za-z0-9._-]}, not starting with a dot
@@ -224,8 +232,11 @@ public final class ReplicatedRegion implements AutoCloseable {
         if (size < 1 || size > options.maxRegionSize()) {
             throw new IllegalArgumentException("region size must be 1 to " + options.maxRegionSize() + ": " + size);
         }
+        // a started frame is bounded by the peer timeout without a byte of it moving, not whole (a snapshot
+        // or update of a large region over a slow link; until 2026-12-07 it had to arrive whole in that time)
         ConnectionOptions connectionOptions = ConnectionOptions.defaults().withMaxFrameSize(options.maxFrameSize())
-                .withFrameTimeout(options.peerTimeout()).withConnectTimeout(options.connectTimeout());
+                .withFrameTimeout(options.peerTimeout()).withConnectTimeout(options.connectTimeout())
+                .withFrameTimeoutFromLastByte(true);
         StreamConnection connection;
         try {
             connection = StreamConnection.connect(home, connectionOptions);
@@ -237,7 +248,7 @@ public final class ReplicatedRegion implements AutoCloseable {
             if (!connection.offer(DsmWire.open(name, size), options.connectTimeout())) {
                 throw new RegionHomeLostException("the home at " + Sockets.describe(home) + " does not read");
             }
-            byte[] answer = connection.poll(options.connectTimeout());
+            byte[] answer = awaitAnswer(connection, options);
             if (answer == null) {
                 throw new RegionHomeLostException(connection.isEndOfStream()
                         ? "the home at " + Sockets.describe(home) + " closed the connection"
@@ -263,6 +274,41 @@ public final class ReplicatedRegion implements AutoCloseable {
         } catch (InterruptedException | RuntimeException | Error e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /**
+     * The home's answer to the OPEN just sent, or null if none began within the connect timeout or the
+     * home closed. Once it has begun it goes on as long as its bytes keep coming: the snapshot of a
+     * large region over a slow link may take far longer than the connect timeout, and the connection's
+     * frame timeout (the peer timeout) ends a stall of it. Meanwhile this side sends a heartbeat each
+     * heartbeat interval, so that the home does not take it for silent; only once the answer has been
+     * under way for an interval (a REFUSED, the other answer, is short and comes at once).
+     */
+    private static byte[] awaitAnswer(StreamConnection connection, DsmOptions options) throws InterruptedException {
+        long before = connection.lastReceived(); // no byte of the home's yet: when the connection was made
+        long deadline = Timeouts.deadline(options.connectTimeout());
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+        long lastSent = System.nanoTime();
+        while (true) {
+            long slice = deadline == Timeouts.NO_DEADLINE ? heartbeat
+                    : Math.min(heartbeat, Math.max(0, deadline - System.nanoTime()));
+            byte[] answer = connection.poll(Duration.ofNanos(slice));
+            if (answer != null || connection.isEndOfStream()) {
+                return answer;
+            }
+            long now = System.nanoTime();
+            if (connection.lastReceived() == before) { // nothing of the answer yet
+                if (deadline != Timeouts.NO_DEADLINE && now - deadline >= 0) {
+                    return null;
+                }
+            } else if (now - lastSent >= heartbeat) {
+                if (!connection.offer(DsmWire.signal(DsmWire.HEARTBEAT), options.peerTimeout())) {
+                    throw new RegionHomeLostException("the home at " + connection.remote() + " stopped reading for "
+                            + Timeouts.text(options.peerTimeout()));
+                }
+                lastSent = now;
+            }
         }
     }
 
@@ -706,7 +752,10 @@ public final class ReplicatedRegion implements AutoCloseable {
                             + " closed the connection: it closed, or it dropped this replica (it drops one it"
                             + " heard nothing from for its peer timeout, as after a stop of this process, or"
                             + " whose outbox overflowed); open the region again to go on");
-                } else if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
+                } else if (now - HomeSession.later(lastHeard, connection.lastReceived())
+                        > Timeouts.nanos(options.peerTimeout())) {
+                    // the bytes of a frame still under way count as heard (a long UPDATE over a slow link);
+                    // a stall of it for the peer timeout ends the connection (its frame timeout)
                     throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
                             + " for " + Timeouts.text(options.peerTimeout()));
                 }
@@ -817,6 +866,11 @@ public final class ReplicatedRegion implements AutoCloseable {
         if (homeEndClosed != null || System.nanoTime() - lastSent < heartbeat) {
             return;
         }
+        if (!framesGoingOut.isEmpty()) {
+            // another thread's frame goes out (a long RELEASE over a slow link): its bytes tell the home that
+            // this replica lives, and waiting behind it would keep this receiver from reading
+            return;
+        }
         try {
             if (connection.offer(DsmWire.signal(DsmWire.HEARTBEAT), options.peerTimeout())) {
                 lastSent = System.nanoTime();
@@ -889,7 +943,9 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     /**
      * Sends a frame whose answer {@code answer}, queued in {@code queue}, awaits, waiting at most the
-     * peer timeout for room. Not interruptible: the request is already queued for its answer, so the
+     * peer timeout for room, and on while an older frame of this replica still goes out (a long RELEASE
+     * over a slow link holds the send turn as long as its bytes move; a stall of it ends the connection,
+     * and this send with it). Not interruptible: the request is already queued for its answer, so the
      * frame must go (an interrupt is kept for the caller). If the home's end of the connection is
      * closed (it closed, died or dropped this replica: {@link PeerClosedException}, nothing sent), the
      * request is taken out of its queue and the caller gets a {@link RegionHomeLostException}, but the
@@ -903,6 +959,8 @@ public final class ReplicatedRegion implements AutoCloseable {
      */
     private void send(byte[] frame, ArrayDeque<CompletableFuture<Long>> queue, CompletableFuture<Long> answer) {
         boolean interrupted = false;
+        long ticket = tickets.incrementAndGet();
+        framesGoingOut.add(ticket);
         try {
             while (true) {
                 if (homeEndClosed != null) {
@@ -921,6 +979,11 @@ public final class ReplicatedRegion implements AutoCloseable {
                     if (connection.offer(frame, options.peerTimeout())) {
                         lastSent = System.nanoTime();
                         return;
+                    }
+                    if (framesGoingOut.first() < ticket) {
+                        // an older frame still goes out (a long RELEASE over a slow link): it holds the send turn
+                        // as long as its bytes move, and its own bounds end a stall of it; wait on behind it
+                        continue;
                     }
                     lose(new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
                             + " stopped reading for " + Timeouts.text(options.peerTimeout())));
@@ -951,6 +1014,7 @@ public final class ReplicatedRegion implements AutoCloseable {
                 }
             }
         } finally {
+            framesGoingOut.remove(ticket);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
