@@ -36,6 +36,10 @@ final class HomeSession {
     private long outboxLimit = Long.MAX_VALUE;
     private volatile long lastSent = System.nanoTime();
     private volatile boolean dropped;
+    /** Set once REFUSED is queued: nothing is queued after it ({@link #refuse}); guarded by the outbox's monitor. */
+    private boolean refused;
+    /** The region joined, once the OPEN is accepted and the sender runs; the session thread's. */
+    private HomeRegion joined;
     /** Write-lock requests of this replica in its region's queue; guarded by the region's monitor. */
     int queued;
     /** Whether this replica may keep the write lock between sections (it speaks 1.1; the home allows it). */
@@ -96,6 +100,7 @@ final class HomeSession {
         outboxLimit = outboxLimit(region.size());
         keepsLocks = options.keepLocks() && open.minor() >= 1;
         Thread sender = Thread.ofVirtual().name("jipc-dsm-home sender " + connection.remote()).start(this::drain);
+        joined = region;
         home.sessions.add(this);
         try {
             try {
@@ -200,7 +205,7 @@ final class HomeSession {
 
     private boolean queue(Object item, long length) {
         synchronized (outbox) { // against discard: nothing is queued after the sender discarded the outbox
-            if (dropped) {
+            if (dropped || refused) {
                 return false;
             }
             if (outboxBytes.addAndGet(length) <= outboxLimit) {
@@ -294,10 +299,32 @@ final class HomeSession {
         }
     }
 
-    /** Sends REFUSED straight away (from the session's own thread), then drops the replica. */
+    /**
+     * Refuses the replica, then drops it; called by the session's own thread. Before the OPEN is
+     * accepted (no sender, nothing queued) REFUSED is sent straight away. After, the replica first
+     * leaves its region (the lock it held is passed on at once, and nothing more is queued for it), then
+     * REFUSED goes at the end of the outbox, after the frames already queued (the answer to a RELEASE
+     * applied just before, say), and nothing after it; the sender sends them in order, and the
+     * connection closes once REFUSED has gone, or after the peer timeout if the replica does not take
+     * them (as a replica that stops reading is dropped). Until 2026-12-07 REFUSED was written at once
+     * and the queued frames thrown away or sent after it.
+     */
     private void refuse(RegionRefusedException.Reason reason, String message) {
+        byte[] frame = DsmWire.refused(reason, message);
         try {
-            connection.offer(DsmWire.refused(reason, message), options.peerTimeout());
+            if (joined == null) {
+                connection.offer(frame, options.peerTimeout());
+            } else {
+                joined.leave(this);
+                synchronized (outbox) {
+                    if (!dropped && !refused) {
+                        refused = true;
+                        outboxBytes.addAndGet(frame.length); // beyond the limit: the last frame
+                        outbox.add(frame);
+                    }
+                }
+                flush(Timeouts.deadline(options.peerTimeout()));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (JipcException e) {

@@ -542,6 +542,50 @@ class HostileReplicaTest {
         assertHomeServes("r", 64, 0);
     }
 
+    /**
+     * A RELEASE and, in the same write, a malformed frame (an empty one): the home applies the release,
+     * answers it, and only then refuses and closes; nothing follows the REFUSED. Until 2026-12-07 the
+     * home's session thread wrote REFUSED straight on the connection while the RELEASED still waited in
+     * the replica's outbox, which was then thrown away (or sent after the REFUSED): in about half of the
+     * tries the writer never learnt that its section was applied (shm62 explorer F2). 30 tries, each on a
+     * region of its own.
+     */
+    @Test
+    void aRefusalFollowsTheAnswersAlreadyQueuedAndNothingFollowsIt() throws Exception {
+        byte[] changed = new byte[64];
+        changed[3] = 7;
+        byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(changed), MemorySegment.ofArray(new byte[64])));
+        ByteBuffer both = ByteBuffer.allocate(8 + release.length + 8).putLong(release.length).put(release).putLong(0);
+        for (int i = 0; i < 30; i++) {
+            String name = "pipe" + i;
+            StreamConnection c = opened(name, 64);
+            c.put(DsmWire.signal(DsmWire.ACQUIRE));
+            assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, 0), next(c, 64));
+            c.write(both.flip()); // one write: the release, then an empty frame
+            assertEquals(new DsmWire.Versioned(DsmWire.RELEASED, 1), next(c, 64), "try " + i + ": the release's answer first");
+            DsmWire.Refused refused = assertInstanceOf(DsmWire.Refused.class, next(c, 64), "try " + i);
+            assertEquals(RegionRefusedException.Reason.PROTOCOL, refused.reason(), refused.message());
+            assertEndsWithNothingMore(c, "try " + i);
+            c.close();
+            awaitStatus(name, s -> s.replicas() == 0 && s.version() == 1 && !s.locked(), "the refused replica gone, its section applied");
+        }
+        assertHomeServes("pipe0", 64, 0);
+    }
+
+    /** The home closes the connection without sending anything more, not even a heartbeat. */
+    private static void assertEndsWithNothingMore(StreamConnection c, String what) throws InterruptedException {
+        byte[] frame;
+        try {
+            frame = c.poll(WAIT);
+        } catch (PeerClosedException reset) {
+            return;
+        }
+        if (frame != null) {
+            fail(what + ": the home sent " + DsmWire.decode(frame, 64) + " after REFUSED");
+        }
+        assertTrue(c.isEndOfStream(), what + ": the home did not close the connection within " + WAIT);
+    }
+
     @Test
     void aFrameAboveTheMaxFrameSizeEndsTheConnection() throws Exception {
         useHome(DsmOptions.defaults().withMaxRegionSize(1024), DsmOptions.defaults().withMaxRegionSize(1024));
