@@ -13,7 +13,8 @@ import java.util.Objects;
  *     one is refused when sending ({@link MessageTooLargeException}) and ends the connection when
  *     received ({@link InvalidFrameException}, before any allocation)</td></tr>
  * <tr><td>{@code frameTimeout}</td><td>10 s</td><td>once the first byte of a frame has been
- *     received (or sent), the whole frame must be through within this time, else
+ *     received (or sent), the whole frame must be through within this time (with
+ *     {@code frameTimeoutFromLastByte}: no byte of it may take longer than this after the last), else
  *     {@link FrameTimeoutException} and the connection is closed. A receive that comes after the
  *     deadline first reads what the kernel holds: a frame whose rest arrived is received. Idle time
  *     between frames is not limited</td></tr>
