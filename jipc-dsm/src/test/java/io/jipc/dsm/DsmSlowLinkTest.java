@@ -4,6 +4,7 @@ import io.jipc.net.ConnectionOptions;
 import io.jipc.net.PeerClosedException;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.SlowLink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class DsmSlowLinkTest {
 
     @Test
     void aReplicaBehindASlowLinkOpensWritesAndReceivesWholeRegionFramesLongerThanThePeerTimeout() throws Exception {
-        try (SlowLink link = closing(new SlowLink(home.address(), RATE))) {
+        try (SlowLink link = closing(new SlowLink(home.address(), RATE, RATE, true))) {
             ReplicatedRegion slow = replica(link.address()); // a 3 MiB OPENED at 1 MB/s
             ReplicatedRegion fast = replica((InetSocketAddress) home.address());
             assertEquals(2, replicas());
@@ -123,7 +124,7 @@ class DsmSlowLinkTest {
     @Test
     void aReleaseThatLeavesSlowlyHoldsUpNeitherHeartbeatsNorOtherThreadsCalls() throws Exception {
         int size = 12 << 20;
-        try (SlowLink link = closing(new SlowLink(home.address(), 4 * RATE))) {
+        try (SlowLink link = closing(new SlowLink(home.address(), 4 * RATE, 4 * RATE, true))) {
             ReplicatedRegion slow = closing(ReplicatedRegion.open(link.address(), "large", size, QUICK));
             long before = link.forwardedUp();
             CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
@@ -149,7 +150,7 @@ class DsmSlowLinkTest {
 
     @Test
     void aReplicaWhoseLinkStopsMidUpdateIsDroppedAndLosesItsHome() throws Exception {
-        try (SlowLink link = closing(new SlowLink(home.address(), RATE))) {
+        try (SlowLink link = closing(new SlowLink(home.address(), RATE, RATE, true))) {
             ReplicatedRegion slow = replica(link.address());
             ReplicatedRegion fast = replica((InetSocketAddress) home.address());
             long before = link.forwardedDown();

@@ -1,6 +1,7 @@
 package io.jipc.rpc;
 
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.SlowLink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,12 +40,12 @@ class RpcSlowLinkTest {
     }
 
     private static SlowLink slowLinkTo(RpcServer<Uploads> server) throws Exception {
-        return new SlowLink((InetSocketAddress) server.tcpAddress().orElseThrow(), RATE);
+        return new SlowLink(server.tcpAddress().orElseThrow(), RATE, 0, false);
     }
 
     private static RpcClient<Uploads> connect(SlowLink link, String name, RpcClient.Options options)
             throws InterruptedException {
-        return RpcClient.connect(URI.create("tcp://127.0.0.1:" + link.port() + "/" + name), Uploads.class, options);
+        return RpcClient.connect(URI.create("tcp://127.0.0.1:" + link.address().getPort() + "/" + name), Uploads.class, options);
     }
 
     /** The large call, once the link has begun to carry it. */
