@@ -669,7 +669,9 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
         if (size <= KEPT_BUFFER) {
             MemorySegment kept = BUFFER.get();
             if (kept == null || kept.byteSize() < size) {
-                kept = Arena.ofAuto().allocate(KEPT_BUFFER, 8);
+                // as large as asked, not KEPT_BUFFER: each thread that touches a queue of small messages
+                // keeps only that much (direct memory, for the thread's life)
+                kept = Arena.ofAuto().allocate(Math.max(size, 256), 8);
                 BUFFER.set(kept);
             }
             return kept;

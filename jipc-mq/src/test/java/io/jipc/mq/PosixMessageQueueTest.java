@@ -4,6 +4,7 @@ import io.jipc.testkit.JipcTestExtension;
 import io.jipc.ClosedException;
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
+import io.jipc.testkit.DirectMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -384,6 +385,42 @@ class PosixMessageQueueTest {
             assertFalse(subscription.isActive());
             assertEquals("listener refuses poison", subscription.failure().orElseThrow().getMessage());
             subscription.close();
+        }
+    }
+
+    /**
+     * A thread's kept copy buffer is as large as the messages it moved, not the 64 KiB it may grow to:
+     * 2,000 live virtual threads that each send and receive one 16-byte message on a queue of 64-byte
+     * messages hold a few hundred bytes of direct memory each (an early cut of 2026-12-07 kept 64 KiB
+     * per thread: 128 MB here, and thousands of threads ran out of direct memory).
+     */
+    @Test
+    void threadsThatMoveSmallMessagesKeepSmallBuffers() throws Exception {
+        try (PosixMessageQueue queue = fresh(10, 64)) {
+            int threads = 2_000;
+            long before = DirectMemory.used();
+            CountDownLatch done = new CountDownLatch(threads);
+            CountDownLatch hold = new CountDownLatch(1);
+            List<Thread> live = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                live.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        queue.put(bytes("16 bytes, small."));
+                        queue.take();
+                        done.countDown();
+                        hold.await(); // alive: its thread-local buffer stays reachable
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            assertTrue(done.await(SAFETY.toSeconds(), TimeUnit.SECONDS));
+            long grown = DirectMemory.used() - before;
+            hold.countDown();
+            for (Thread thread : live) {
+                thread.join();
+            }
+            assertTrue(grown < 8L << 20, "direct memory grew by " + grown + " bytes for " + threads + " threads");
         }
     }
 
