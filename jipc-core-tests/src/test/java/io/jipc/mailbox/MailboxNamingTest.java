@@ -80,6 +80,36 @@ class MailboxNamingTest {
         }
     }
 
+    /**
+     * Another process holds the name directory's lock for longer than a removal waits (as a jipc process
+     * stopped while it removed a name would: here {@code flock(1)}): a destroy removes the mailbox and
+     * returns true, leaving its name, which the next create of the name replaces. Until 2026-12-07 the
+     * destroy waited for as long as the lock was held (and, on the day, threw after removing the
+     * mailbox, so that a retry returned false).
+     */
+    @Test
+    void aDestroyWhileAnotherProcessHoldsTheNameLockRemovesTheMailboxAndLeavesItsName() throws Exception {
+        Mailbox.create("locked").close();
+        java.nio.file.Path dir = io.jipc.segment.JipcRoot.path("names");
+        // -o: the lock is flock's own, not its command's, so that ending flock frees it
+        Process holder = new ProcessBuilder("/usr/bin/flock", "-o", dir.toString(), "/bin/sh", "-c",
+                "echo HELD; exec sleep 120").redirectErrorStream(true).start();
+        try {
+            assertEquals("HELD", holder.inputReader().readLine());
+            assertTrue(Mailbox.destroy("locked"));
+            assertFalse(Mailbox.exists("locked"));
+            assertTrue(names.lookup("mailbox/locked").isPresent(), "the name, left");
+        } finally {
+            holder.descendants().forEach(ProcessHandle::destroyForcibly);
+            holder.destroyForcibly().waitFor();
+        }
+        try (Mailbox again = Mailbox.create("locked")) {
+            assertEquals(Long.toHexString(again.id()), names.lookup("mailbox/locked").orElseThrow().record().id());
+        }
+        assertTrue(Mailbox.destroy("locked"));
+        assertEquals(Optional.empty(), names.lookup("mailbox/locked"));
+    }
+
     @Test
     void destroyThroughAHandleRemovesTheNameToo() {
         try (Mailbox mailbox = Mailbox.create("handle-destroyed")) {

@@ -4,6 +4,7 @@ import io.jipc.ErrnoException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
+import io.jipc.naming.NameServiceBusyException;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.WarnOnce;
@@ -152,9 +153,11 @@ final class MailboxNames {
 
     /**
      * Removes the record of a mailbox already destroyed, if {@code ours}. A shortage of the moment
-     * ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}) is warned about, not thrown: the mailbox is
-     * destroyed, and the stale record left is replaced by the next create of the name (until
-     * 2026-12-06 the destroy threw after removing the mailbox, and a retry returned false).
+     * ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}), or the name directory's lock held by another
+     * process for the whole wait ({@link NameServiceBusyException}: one stopped while it removed a
+     * name), is warned about, not thrown: the mailbox is destroyed, and the stale record left is
+     * replaced by the next create of the name (until 2026-12-06 the destroy threw after removing the
+     * mailbox, and a retry returned false; for the lock, until 2026-12-07).
      */
     private static void unbindIf(String name, Predicate<NameRecord> ours) {
         try {
@@ -162,6 +165,9 @@ final class MailboxNames {
             names.lookup(PREFIX + name)
                     .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
                     .ifPresent(e -> names.unregister(PREFIX + name));
+        } catch (NameServiceBusyException e) {
+            FOREIGN.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be removed ("
+                    + e.getMessage() + "): the next create of the name replaces it");
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE && e.errno() != Errno.ENOMEM) {
                 throw e; // not a shortage of this moment (EACCES, EIO, ...): the caller must hear of it

@@ -7,6 +7,7 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameOwner;
 import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameServiceBusyException;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
@@ -121,7 +122,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
                 if (!reclaimable(judged)) {
                     throw new NameTakenException(judged);
                 }
-                removeIfStill(judged);
+                removeIfStill(judged, NameDirectory.LOCK_WAIT_MILLIS);
             }
         }
         return entry;
@@ -136,8 +137,8 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
 
     /**
      * The judged entry of {@code name} with a dead owner's name reclaimed (or, while another process
-     * holds the directory's lock for longer than {@link NameDirectory#LOCK_WAIT_MILLIS}, left for a
-     * later reclaim); corrupt ones reported, empty.
+     * holds the directory's lock, left for a later reclaim: a read does not wait for the lock);
+     * corrupt ones reported, empty.
      */
     Optional<NameEntry> readLive(String name) {
         Optional<NameEntry> stored;
@@ -153,9 +154,10 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         NameEntry judged = judge(stored.get());
         if (reclaimable(judged)) {
             try {
-                removeIfStill(judged);
-            } catch (DirectoryLockedException lockHeld) {
-                // a stopped process holds the lock: the dead owner's name waits for a later reclaim
+                removeIfStill(judged, 0);
+            } catch (NameServiceBusyException lockHeld) {
+                // another process holds the lock (a remover, or one stopped while it removed): the dead
+                // owner's name waits for a later reclaim, and this read does not wait for it
             }
             return Optional.empty();
         }
@@ -169,7 +171,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
         if (!directory.usable()) {
             return false; // no directory, no names
         }
-        return directory.locked(false, () -> {
+        return directory.locked(false, NameDirectory.LOCK_WAIT_MILLIS, () -> {
             Optional<NameEntry> stored;
             try {
                 stored = directory.read(name);
@@ -240,10 +242,12 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
      * registration: under the directory lock, so that a registration made since {@code entry} was read
      * is never removed.
      *
+     * @param waitMillis how long to wait for the lock if another process holds it
      * @return whether it was removed here
+     * @throws NameServiceBusyException if another process held the lock for {@code waitMillis}
      */
-    boolean removeIfStill(NameEntry entry) {
-        return directory.locked(false, () -> {
+    boolean removeIfStill(NameEntry entry, long waitMillis) {
+        return directory.locked(false, waitMillis, () -> {
             Optional<NameEntry> now;
             try {
                 now = directory.read(entry.name());
@@ -252,6 +256,34 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             }
             return now.isPresent() && now.get().sameRegistration(entry) && directory.unlinkLocked(entry.name());
         });
+    }
+
+    /**
+     * Removes this process's registration {@code entry} (its {@link LocalRegistration#close()}): at
+     * once if the directory's lock comes within {@link NameDirectory#LOCK_WAIT_MILLIS}, else on a
+     * virtual thread of its own, which waits for the lock (another process holds it: one stopped while
+     * it removed a name) for as long as that takes, warned once, so that the close returns. The name
+     * is then still there meanwhile, with this live process as its owner; it goes once the lock comes.
+     */
+    void removeOwn(NameEntry entry) {
+        try {
+            removeIfStill(entry, NameDirectory.LOCK_WAIT_MILLIS);
+        } catch (NameServiceBusyException busy) {
+            warnOnce("the name '" + entry.name() + "' is removed once the name directory's lock comes: " + busy.getMessage());
+            Thread.ofVirtual().name("jipc-names-removal " + entry.name()).start(() -> {
+                while (true) {
+                    try {
+                        removeIfStill(entry, NameDirectory.LOCK_WAIT_MILLIS);
+                        return;
+                    } catch (NameServiceBusyException stillBusy) {
+                        // another round
+                    } catch (RuntimeException e) {
+                        log().log(System.Logger.Level.WARNING, "could not remove the name '" + entry.name() + "': " + e);
+                        return;
+                    }
+                }
+            });
+        }
     }
 
     /** Whether a name this process registered is still in the directory. */

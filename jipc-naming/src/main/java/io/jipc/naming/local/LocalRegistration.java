@@ -20,10 +20,15 @@ final class LocalRegistration extends AbstractRegistration {
         return !isClosed() && service.holds(entry());
     }
 
+    /**
+     * Removes the name, or, if another process holds the name directory's lock for longer than a
+     * removal waits, leaves it to a thread of its own that removes it once the lock comes
+     * ({@link LocalNameService#removeOwn}): a close does not throw for that.
+     */
     @Override
     protected void removeName() {
         try {
-            service.removeIfStill(entry());
+            service.removeOwn(entry());
         } finally {
             service.forget(this);
         }

@@ -3,6 +3,7 @@ package io.jipc.naming.local;
 import io.jipc.ErrnoException;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.NameEntry;
+import io.jipc.naming.NameServiceBusyException;
 import io.jipc.naming.NamingException;
 import io.jipc.naming.spi.NameEntryCodec;
 import io.jipc.naming.spi.NameSyntax;
@@ -50,7 +51,7 @@ import java.util.function.Supplier;
  *     file: two processes reclaiming one dead owner's name can never delete the entry of a process
  *     that registered in between. Registration does not take the lock, so a stopped process that
  *     holds the lock delays removals, never registrations: a removal waits for it at most
- *     {@link #LOCK_WAIT_MILLIS} and then fails with a {@code NamingException} that says so.</li>
+ *     {@link #LOCK_WAIT_MILLIS} and then fails with a {@code NameServiceBusyException}.</li>
  * <li><b>Temporary files</b> of a process killed between writing and linking are removed by the
  *     next {@link #sweepTemporaryFiles() sweep} once their pid and start time show it dead.</li>
  * </ul>
@@ -298,14 +299,15 @@ final class NameDirectory {
      * Runs {@code step} holding the directory's exclusive lock ({@code flock} on the directory: released
      * by the kernel if this process dies). Excludes other threads of this process too. Returns
      * {@code ifGone} without running it if the directory was removed (no directory, no names). Waits
-     * for the lock at most {@link #LOCK_WAIT_MILLIS}, in sleeps between tries, so that a virtual
-     * thread does not pin its carrier; an interrupt does not end the wait (the status is kept). (Until
+     * for the lock at most {@code waitMillis} ({@link #LOCK_WAIT_MILLIS} for a removal that must be
+     * done, 0 for one that may be left for later), in sleeps between tries, so that a virtual thread
+     * does not pin its carrier; an interrupt does not end the wait (the status is kept). (Until
      * 2026-12-07 it waited in a blocking {@code flock}, for as long as a stopped process held the lock:
      * a queue's {@code unlink} hung after the queue was gone.)
      *
-     * @throws DirectoryLockedException if another process held the lock all that time; nothing was run
+     * @throws NameServiceBusyException if another process held the lock all that time; nothing was run
      */
-    <T> T locked(T ifGone, Supplier<T> step) {
+    <T> T locked(T ifGone, long waitMillis, Supplier<T> step) {
         int fd;
         try {
             fd = Libc.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
@@ -316,10 +318,10 @@ final class NameDirectory {
             throw e;
         }
         try {
-            if (!FileLocks.flockExclusiveWithin(fd, dir.toString(), LOCK_WAIT_MILLIS)) {
-                throw new DirectoryLockedException("the lock of the name directory " + dir + " was held by another process for "
-                        + LOCK_WAIT_MILLIS / 1000 + " s (one stopped while it removed a name?): nothing was removed; "
-                        + "try again once it runs");
+            if (!FileLocks.flockExclusiveWithin(fd, dir.toString(), waitMillis)) {
+                throw new NameServiceBusyException("the lock of the name directory " + dir + " was held by another "
+                        + "process for " + (waitMillis < 1000 ? waitMillis + " ms" : waitMillis / 1000 + " s")
+                        + " (one stopped while it removed a name?): nothing was removed; try again once it runs");
             }
             return step.get();
         } finally {

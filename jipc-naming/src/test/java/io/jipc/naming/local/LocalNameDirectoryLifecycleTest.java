@@ -4,6 +4,7 @@ import io.jipc.InsecureFileException;
 import io.jipc.naming.NameEvent;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
+import io.jipc.naming.NameServiceBusyException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.Registration;
 import io.jipc.naming.Watch;
@@ -22,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -139,43 +141,54 @@ class LocalNameDirectoryLifecycleTest {
 
     /**
      * Another process holds the directory's lock (as a jipc process stopped while it removed a name
-     * would: here {@code flock(1)}): an unregister waits a bounded time, through an interrupt, on a
+     * would: here {@code flock(1)}). An unregister waits a bounded time, through an interrupt, on a
      * virtual thread (which does not pin its carrier: it sleeps between tries), and then says so
-     * without removing anything; once the lock is free it removes the name. Until 2026-12-07 it
-     * waited in a blocking {@code flock} for as long as the lock was held, whatever the interrupt.
+     * ({@link NameServiceBusyException}) without removing anything. A registration's close, meanwhile,
+     * returns without throwing and leaves its removal to a thread that makes it once the lock comes. A
+     * lookup of a dead owner's name does not wait for the lock: it reports the name absent. Until
+     * 2026-12-07 each of these waited in a blocking {@code flock} for as long as the lock was held,
+     * whatever the interrupt.
      */
     @Test
-    void aRemovalWaitsForALockAnotherProcessHoldsABoundedTimeAndSaysSo() throws Exception {
+    void removalsWaitForALockAnotherProcessHoldsABoundedTimeAndACloseFinishesLater() throws Exception {
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
             Registration held = names.register("svc/locked", NameRecord.of("test", "", "here"));
+            Registration closing = names.register("svc/closing", NameRecord.of("test", "", "here"));
             Path dir = root.resolve(LocalNameService.KIND);
             // -o: the lock is flock's own, not its command's, so that ending flock frees it
             Process holder = new ProcessBuilder("/usr/bin/flock", "-o", dir.toString(), "/bin/sh", "-c",
                     "echo HELD; exec sleep 120").redirectErrorStream(true).start();
             try {
                 assertEquals("HELD", holder.inputReader().readLine());
-                java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+                CompletableFuture<List<Object>> unregistered = new CompletableFuture<>();
                 Thread remover = Thread.ofVirtual().start(() -> {
+                    Object outcome;
                     try {
-                        outcome.complete(names.unregister("svc/locked"));
+                        outcome = names.unregister("svc/locked");
                     } catch (RuntimeException e) {
-                        outcome.complete(e);
+                        outcome = e;
                     }
-                    outcome.obtrudeValue(List.of(outcome.join(), Thread.currentThread().isInterrupted()));
+                    unregistered.complete(List.of(outcome, Thread.currentThread().isInterrupted()));
                 });
+                CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
                 Thread.sleep(200);
                 remover.interrupt();
-                remover.join(TimeUnit.SECONDS.toMillis(30));
-                assertFalse(remover.isAlive(), "still waiting for the lock");
-                List<?> result = (List<?>) outcome.join();
-                io.jipc.naming.NamingException e = assertInstanceOf(io.jipc.naming.NamingException.class, result.get(0));
+                List<Object> result = unregistered.get(30, TimeUnit.SECONDS);
+                NameServiceBusyException e = assertInstanceOf(NameServiceBusyException.class, result.get(0));
                 assertTrue(e.getMessage().contains("was held by another process"), e.getMessage());
                 assertEquals(Boolean.TRUE, result.get(1), "the interrupt status is kept");
                 assertTrue(names.lookup("svc/locked").isPresent(), "nothing removed");
+                closed.get(30, TimeUnit.SECONDS); // returned, without throwing
+                assertTrue(names.lookup("svc/closing").isPresent(), "removed once the lock comes");
             } finally {
                 holder.descendants().forEach(ProcessHandle::destroyForcibly);
                 holder.destroyForcibly().waitFor();
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (names.lookup("svc/closing").isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(Optional.empty(), names.lookup("svc/closing"), "the closed registration's name went");
             assertTrue(names.unregister("svc/locked"));
             assertEquals(Optional.empty(), names.lookup("svc/locked"));
             held.close();
