@@ -564,6 +564,11 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
      * "Mixed versions").
      */
     public void reset() {
+        counted(this::resetCounted);
+    }
+
+    /** {@link #reset()}'s body, counted: a close meanwhile leaves the memory mapped until it is done. */
+    private void resetCounted() {
         ensureOpen();
         while (true) {
             long s = state();

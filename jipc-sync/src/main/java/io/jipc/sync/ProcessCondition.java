@@ -340,13 +340,17 @@ public final class ProcessCondition extends SyncHandle<ProcessCondition> {
 
     /** Wakes at least one thread waiting on this condition, if any. */
     public void signal() {
-        ensureOpen();
-        word.wakeIfWaiting(1);
+        counted(() -> {
+            ensureOpen();
+            word.wakeIfWaiting(1);
+        });
     }
 
     /** Wakes every thread waiting on this condition. */
     public void signalAll() {
-        ensureOpen();
-        word.wakeIfWaiting(Integer.MAX_VALUE);
+        counted(() -> {
+            ensureOpen();
+            word.wakeIfWaiting(Integer.MAX_VALUE);
+        });
     }
 }

@@ -128,6 +128,11 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
 
     /** Decrements the count unless it is zero; the decrement to zero wakes every waiter. */
     public void countDown() {
+        counted(this::decrement);
+    }
+
+    /** {@link #countDown()}'s body, counted: a close meanwhile leaves the memory mapped until it is done. */
+    private void decrement() {
         ensureOpen();
         while (true) {
             int count = count();
@@ -145,8 +150,10 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
 
     /** The current count (a snapshot). */
     public int count() {
-        ensureOpen();
-        int count = (int) INT.getVolatile(slot, (long) COUNT_OFFSET);
+        int count = counted(() -> {
+            ensureOpen();
+            return (int) INT.getVolatile(slot, (long) COUNT_OFFSET);
+        });
         if (count < 0) {
             throw corrupt("latch count is " + count);
         }
@@ -155,8 +162,10 @@ public final class ProcessCountDownLatch extends SyncHandle<ProcessCountDownLatc
 
     /** The count the latch was formatted with (0 for a slot formatted before version 1.1). */
     public int initialCount() {
-        ensureOpen();
-        return slot.get(ValueLayout.JAVA_INT, INITIAL_COUNT_OFFSET);
+        return counted(() -> {
+            ensureOpen();
+            return slot.get(ValueLayout.JAVA_INT, INITIAL_COUNT_OFFSET);
+        });
     }
 
     /**

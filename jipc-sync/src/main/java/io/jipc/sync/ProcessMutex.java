@@ -199,7 +199,9 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
      * @return {@link Acquisition#NOT_ACQUIRED} if another live owner holds it
      */
     public Acquisition tryLock() {
-        Acquisition result = attempt(true);
+        // counted: a close meanwhile waits for it before unmapping, so that a lock it took is given back
+        // (until 2026-12-07 a close could unmap in between and strand the lock, owned by this live process)
+        Acquisition result = counted(() -> attempt(true));
         return result == null ? Acquisition.NOT_ACQUIRED : result;
     }
 
@@ -294,15 +296,19 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
      * @throws IllegalMonitorStateException if the current thread does not hold the lock through this handle
      */
     public void markConsistent() {
-        ensureOpen();
-        requireHeld("mark consistent");
-        INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 0);
+        counted(() -> {
+            ensureOpen();
+            requireHeld("mark consistent");
+            INT.setVolatile(slot, (long) CONSISTENCY_OFFSET, 0);
+        });
     }
 
     /** Whether no owner died since the mutex was last marked consistent. */
     public boolean isConsistent() {
-        ensureOpen();
-        return (int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET) == 0;
+        return counted(() -> {
+            ensureOpen();
+            return (int) INT.getVolatile(slot, (long) CONSISTENCY_OFFSET) == 0;
+        });
     }
 
     /** Whether the current thread holds the lock through this handle. */
@@ -312,8 +318,10 @@ public final class ProcessMutex extends SyncHandle<ProcessMutex> {
 
     /** The pid of the process that holds the lock (alive or not), or empty if it is free. */
     public OptionalLong ownerPid() {
-        ensureOpen();
-        long owner = (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
+        long owner = counted(() -> {
+            ensureOpen();
+            return (long) LONG.getVolatile(slot, (long) OWNER_OFFSET);
+        });
         return owner == 0 ? OptionalLong.empty() : OptionalLong.of(ProcessIdentity.pidOf(owner));
     }
 

@@ -414,6 +414,12 @@ public final class ProcessSemaphore extends SyncHandle<ProcessSemaphore> {
         if (permits <= 0) {
             throw new IllegalArgumentException("permits " + permits + " <= 0");
         }
+        // counted: a close meanwhile leaves the memory mapped until the permits are back and the sleepers
+        // woken (until 2026-12-07 it could unmap in between: the release threw, done or not)
+        counted(() -> releaseCounted(permits));
+    }
+
+    private void releaseCounted(int permits) {
         ensureOpen();
         if (!tracked()) {
             while (true) {

@@ -108,6 +108,14 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
         }
     }
 
+    /** {@link #counted(Supplier)} of a body that returns nothing. */
+    final void counted(Runnable body) {
+        counted(() -> {
+            body.run();
+            return null;
+        });
+    }
+
     /** Counts the caller in before the memory is touched, unless close() has run. */
     private void enter() {
         int current;

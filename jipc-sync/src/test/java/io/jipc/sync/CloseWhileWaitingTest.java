@@ -6,6 +6,8 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -164,6 +166,105 @@ class CloseWhileWaitingTest {
                     throw new AssertionError("round " + i + ": " + outcomes, ended.get());
                 }
                 assertFalse(statusAtEnd.get(), "round " + i + ": the acquire ended with the interrupt status set");
+            } finally {
+                SyncObjects.destroy(name);
+            }
+        }
+    }
+
+    /**
+     * A verb that does not wait (a try, a release, a count-down, a signal, a reset), looped on a thread
+     * while another thread closes the handle (the process's only one, so the close unmaps the memory):
+     * the loop ends with {@link ClosedException}, never another exception, and a mutex the try took is
+     * given back, not left owned by this live process. Until 2026-12-07 these verbs were not counted
+     * among the handle's users: the close unmapped the memory under them, and a {@code tryLock} whose
+     * compare-and-set had just taken the mutex could not give it back (an {@code IllegalStateException}
+     * "Already closed"), stranding it for every other process while this one lived (an explorer saw it
+     * within 2 to 57 rounds).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mutex tryLock", "semaphore release", "latch countDown", "condition signal",
+            "barrier reset"})
+    void aVerbRacingTheCloseOfItsHandleEndsWithClosedExceptionAndLeavesNothingTaken(String verb) throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String name = verb.replace(' ', '-') + "-" + i;
+            try {
+                Runnable loop;
+                AutoCloseable closing;
+                switch (verb) {
+                    case "mutex tryLock" -> {
+                        ProcessMutex mutex = ProcessMutex.create(name);
+                        closing = mutex;
+                        loop = () -> {
+                            while (true) {
+                                if (mutex.tryLock() != Acquisition.NOT_ACQUIRED) {
+                                    mutex.unlock();
+                                }
+                            }
+                        };
+                    }
+                    case "semaphore release" -> {
+                        ProcessSemaphore semaphore = ProcessSemaphore.create(name, 0, 0, 0600);
+                        closing = semaphore;
+                        loop = () -> {
+                            while (true) {
+                                semaphore.release();
+                            }
+                        };
+                    }
+                    case "latch countDown" -> {
+                        ProcessCountDownLatch latch = ProcessCountDownLatch.create(name, Integer.MAX_VALUE);
+                        closing = latch;
+                        loop = () -> {
+                            while (true) {
+                                latch.countDown();
+                            }
+                        };
+                    }
+                    case "condition signal" -> {
+                        ProcessCondition condition = ProcessCondition.create(name);
+                        closing = condition;
+                        loop = () -> {
+                            while (true) {
+                                condition.signalAll();
+                            }
+                        };
+                    }
+                    default -> {
+                        ProcessBarrier barrier = ProcessBarrier.create(name, 2);
+                        closing = barrier;
+                        loop = () -> {
+                            while (true) {
+                                barrier.reset();
+                            }
+                        };
+                    }
+                }
+                AtomicReference<Throwable> ended = new AtomicReference<>();
+                CountDownLatch started = new CountDownLatch(1);
+                Thread looping = Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        loop.run();
+                    } catch (Throwable e) {
+                        ended.set(e);
+                    }
+                });
+                started.await();
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong(300_000));
+                closing.close();
+                looping.join(TimeUnit.SECONDS.toMillis(20));
+                assertFalse(looping.isAlive(), "round " + i + ": the loop did not end after the close");
+                if (!(ended.get() instanceof ClosedException)) {
+                    throw new AssertionError("round " + i + ": " + ended.get(), ended.get());
+                }
+                if (verb.startsWith("mutex")) {
+                    try (ProcessMutex observer = ProcessMutex.open(name)) {
+                        assertEquals(java.util.OptionalLong.empty(), observer.ownerPid(),
+                                "round " + i + ": the mutex is left owned: " + observer);
+                    }
+                }
             } finally {
                 SyncObjects.destroy(name);
             }
