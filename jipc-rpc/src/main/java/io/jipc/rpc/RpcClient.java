@@ -136,8 +136,11 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       closing its connections (or a cut link). While at least 4 KiB of this
      *                       client's data wait to be taken (a large call going out, behind which no PING
      *                       can go), the server's host acknowledging more of them counts as hearing from
-     *                       it; a server whose process stopped is then lost once its kernel's receive
-     *                       buffer is full and this timeout has passed. An idle client notices at its next
+     *                       it; a server whose process stopped is then lost once the buffers on the way
+     *                       (its kernel's receive buffer, a relaying proxy's) are full and this timeout
+     *                       has passed. Acknowledgements may come in bursts (a receiver reopens its
+     *                       window once half its buffer is free): keep this well above the time half a
+     *                       receive buffer takes at the link's rate (docs/rpc.md). An idle client notices at its next
      *                       call, by this timeout. The connection has no
      *                       {@link ConnectionOptions#deadPeerTimeout()}: its {@code TCP_USER_TIMEOUT}
      *                       would also end a connection whose server rightly leaves the client's calls
