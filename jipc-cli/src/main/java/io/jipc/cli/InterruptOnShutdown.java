@@ -87,11 +87,14 @@ final class InterruptOnShutdown implements AutoCloseable {
 
     /**
      * What the hook says when the waiter did not end within {@link #GRACE} of the stop: a wait that
-     * an interrupt does not reach, such as a platform thread asleep on a futex word in a part of a
-     * shared file that another process truncated (docs/shared-memory.md, "Truncation").
+     * an interrupt does not reach, such as a condition's wait taking its mutex back (which waits for
+     * the mutex's holder, uninterruptibly, as {@code java.util.concurrent}'s conditions do), or a
+     * platform thread asleep on a futex word in a part of a shared file that another process truncated
+     * (docs/shared-memory.md, "Truncation").
      */
     static final String CUT_OFF = "jipc: stopped; the command's wait did not end within " + GRACE.toSeconds()
-            + " s of the stop (a wait an interrupt cannot reach, e.g. on a shared file truncated under it),"
+            + " s of the stop (a wait an interrupt cannot reach: a condition taking its mutex back while another"
+            + " process holds it, or a wait on a shared file truncated under it),"
             + " so it ends without its last line or its cleanup";
 
     @Override
