@@ -101,7 +101,12 @@ import java.util.regex.Pattern;
  * operation hold at most {@link #maxMessageSize()} bytes. A longer one is refused before anything
  * is sent with {@link MessageTooLargeException}, the exception of a mailbox's own limit: in a
  * collective operation the member whose value it is throws it, and the others that wait for that
- * value end the operation with {@link CollectiveAbortedException} (the next one works).
+ * value end the operation with {@link CollectiveAbortedException} (the next one works). Telling
+ * them is bounded: a member whose inbox for parts has no room for the abort within ten liveness
+ * intervals (or the collective timeout), an interrupt meanwhile, or any other failure to tell them
+ * breaks the failing member's collective operations, and the others are told that instead (until
+ * 2026-12-07 it waited for room for ever, and an interrupt there left its collective operations
+ * usable and the others waiting).
  *
  * <h2>Memory consistency effects</h2>
  * Actions of a member before it sends a message (or its part of a collective operation)
@@ -1082,12 +1087,14 @@ public final class ProcessGroup implements AutoCloseable {
             }
             Operation op = new Operation(kind, ++sequence, deadline);
             collectiveInbox.startOperation(op.seq);
+            RuntimeException ownPart;
             try {
                 op.checkView();
-                return body.run(op);
-            } catch (OwnPartFailed failed) {
-                op.abortOthers(failed.reason);
-                throw failed.reason;
+                try {
+                    return body.run(op);
+                } catch (OwnPartFailed failed) {
+                    ownPart = failed.reason;
+                }
             } catch (CollectiveAbortedException aborted) {
                 throw aborted; // every member left this operation: the next one works
             } catch (InterruptedException e) {
@@ -1106,6 +1113,41 @@ public final class ProcessGroup implements AutoCloseable {
                 op.tellOthersBroken(rank, broken);
                 throw e;
             }
+            abortOthers(op, ownPart);
+            throw ownPart;
+        }
+    }
+
+    /**
+     * This member's own part of {@code op} failed ({@code ownPart}): tells the others, so that they
+     * end the operation with {@link CollectiveAbortedException} and the next one works. If that
+     * cannot be done (an interrupt, a member whose inbox for parts has no room within
+     * {@link Operation#abortOthers}' bound, anything else thrown), this member's collective
+     * operations break and the others are told so (mark and notice, {@link Operation#tellOthersBroken}),
+     * as after a timeout: none waits for ever for an abort that never comes. (Until 2026-12-07 an
+     * interrupt or an exception thrown while telling them escaped that handling: this member's next
+     * collective operation was accepted and the members not yet told waited for ever.) Caller holds
+     * {@link #collective}.
+     *
+     * @throws InterruptedException if interrupted while telling them ({@code ownPart} suppressed in it)
+     */
+    private void abortOthers(Operation op, RuntimeException ownPart) throws InterruptedException {
+        try {
+            op.abortOthers(ownPart);
+        } catch (InterruptedException e) {
+            broken = new GroupException("rank " + rank + " was interrupted in " + op.kind
+                    + " while telling the others that its own part failed (" + ownPart + ")", e);
+            op.tellOthersBroken(rank, broken);
+            e.addSuppressed(ownPart);
+            throw e;
+        } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile (abortOthers says so)
+            broken = e;
+            throw e;
+        } catch (RuntimeException | Error e) {
+            broken = new GroupException("rank " + rank + " could not tell every member that its own part of " + op.kind
+                    + " failed (" + ownPart + "): " + e.getMessage(), e);
+            op.tellOthersBroken(rank, broken);
+            ownPart.addSuppressed(e);
         }
     }
 
@@ -1441,24 +1483,76 @@ public final class ProcessGroup implements AutoCloseable {
             return Collections.unmodifiableList(values);
         }
 
-        /** Tells every other member that this member gave the operation up (best effort: members that left are skipped). */
+        /**
+         * Tells every other member that this member gave the operation up: first offers the abort to
+         * every inbox for parts, then waits for room in those that had none, each wait bounded
+         * ({@link #abortBound}). While it waits it checks every liveness interval that the member
+         * still runs and holds its rank (a member that left, died, or whose mark says its collective
+         * operations broke is skipped: it will not wait for this operation) and takes the parts
+         * waiting in this member's own inbox, as {@link #send} does.
+         *
+         * @throws GroupTimeoutException if a member's inbox had no room within the bound (the caller
+         *                               then breaks this member's collective operations: the member
+         *                               not told finds the mark)
+         * @throws InterruptedException  if interrupted while waiting for room (likewise)
+         */
         void abortOthers(RuntimeException reason) throws InterruptedException {
             byte[] text = String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8);
             byte[] payload = Arrays.copyOf(text, Math.min(text.length, maxMessageSize));
             byte[] wire = GroupEnvelope.encode(GroupEnvelope.ABORT, kind.code(), GroupEnvelope.DOWN, rank, incarnation,
                     seq, payload);
+            List<Integer> full = new ArrayList<>();
             for (int r = 0; r < size(); r++) {
-                if (r != rank) {
-                    try {
-                        peers.deliver(Inbox.Lane.PARTS, r, view[r].incarnation(), wire, deadline, NO_CHECK);
-                    } catch (GroupMemberLostException gone) {
-                        // it will not wait for this operation any more
-                    } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile
-                        throw closedDuring(e, kind + " (collective operation " + seq + "), telling rank " + r
-                                + " that this member gave it up");
-                    }
+                if (r != rank && !tellAborted(r, wire, System.nanoTime())) {
+                    full.add(r);
                 }
             }
+            long giveUp = abortBound();
+            for (int r : full) {
+                if (!tellAborted(r, wire, giveUp)) {
+                    throw new GroupTimeoutException(kind + " (collective operation " + seq + ") of rank " + rank
+                            + " in group '" + name + "': the inbox for parts of rank " + r + " had no room for"
+                            + " this member's abort within ten liveness intervals (or the collective timeout)");
+                }
+            }
+        }
+
+        /** Delivers the abort {@code wire} to {@code r} by {@code until}; true also if it will not wait for this operation. */
+        private boolean tellAborted(int r, byte[] wire, long until) throws InterruptedException {
+            try {
+                return peers.deliver(Inbox.Lane.PARTS, r, view[r].incarnation(), wire, until, () -> whileWaitingToTell(r));
+            } catch (GroupMemberLostException gone) {
+                if (gone.rank() != r) {
+                    throw gone;
+                }
+                return true; // it will not wait for this operation any more
+            } catch (IllegalStateException | ClosedException e) { // closed by another thread meanwhile
+                throw closedDuring(e, kind + " (collective operation " + seq + "), telling rank " + r
+                        + " that this member gave it up");
+            }
+        }
+
+        /** While waiting for room to tell {@code r}: takes this member's own parts; {@code r}'s mark ends the wait. */
+        private void whileWaitingToTell(int r) {
+            try {
+                drainCollectiveInbox();
+            } catch (InterruptedException e) {
+                throw new AssertionError("an at-once receive never looks at the interrupt status", e);
+            }
+            if (table.brokenLost(r, view[r].incarnation()) >= 0) {
+                throw new GroupMemberLostException(r, "rank " + r + " can take no further part in collective operations");
+            }
+        }
+
+        /** How long {@link #abortOthers} waits for room in one member's inbox: ten liveness intervals. */
+        private long abortNanos() {
+            return 10 * Timeouts.nanos(options.livenessCheck());
+        }
+
+        /** The end of {@link #abortOthers}' waits for room: ten liveness intervals from now, or the deadline if sooner. */
+        private long abortBound() {
+            long bound = System.nanoTime() + abortNanos();
+            return deadline != Inbox.FOREVER && deadline - bound < 0 ? deadline : bound;
         }
 
         private GroupTimeoutException timeout(String doing) {
