@@ -60,11 +60,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  |   operations work; else its incarnation (high int) and 1 +    |
  *  |   the rank it lost (low int; its own after a timeout, ...)    |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (zero) ...                       |  32..63
+ *  |   Lost (since 3.1): written before Broken; the member's       |  32
+ *  |   incarnation (high int) and the lost rank's incarnation as   |
+ *  |   it knew it (low int); 0 before the first mark               |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (zero) ...                       |  40..63
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Version 3.0. A rank has a member when its owner and joined words hold the same non-zero
+ * <p>Version 3.1. A rank has a member when its owner and joined words hold the same non-zero
  * token; the member has two inboxes: the mailbox {@code group.<name>.<rank>.<incarnation>} for
  * messages to the application ({@link #inboxName}) and {@code group.<name>.<rank>.<incarnation>.parts}
  * for the parts of collective operations and the notices about them ({@link #partsInboxName}), both
@@ -79,7 +83,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * 1.1 added the broken word, reserved and zero in 1.0. 3.0 gave {@code allReduce(long, op)} its own
  * operation code on the wire, 8, which a 2.0 member would take for a malformed message, and counts
  * a member's broken-collectives notice only against the incarnation that sent it; the layout is
- * 2.0's.) The
+ * 2.0's. 3.1 added the lost word, reserved and zero in 3.0: a 3.0 member ignores it and writes
+ * none, so a reader takes a lost word only if its high int is the incarnation of the broken word
+ * beside it, and otherwise does not know which incarnation of the lost rank the mark is about, as
+ * in 3.0.) The
  * incarnation is stored before the joined word (release), so a reader that loads joined with
  * acquire and then the incarnation names the member's current inbox. Settings are written before
  * the version is published, so an opener that accepts the file sees them; it checks them against
@@ -97,13 +104,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * interrupt, a lost member, a protocol error) stores its broken word (volatile) before it offers
  * the other members a notice; a member waiting in a collective operation reads the broken words
  * of its view's members every liveness interval (and before each operation), and takes a word
- * only if its incarnation is the view member's.
+ * only if its incarnation is the view member's. The lost word says which member of the lost rank
+ * the mark is about: a member that took that rank over later is not the lost one (until
+ * 2026-12-07 the mark did not say, and a newcomer in a lost member's rank was told that its own
+ * rank was lost).
  */
 public final class GroupDescriptor {
     /** Magic of a process group's file. */
     public static final long MAGIC = SegmentHeaderDescriptor.magic("JIPC-GRP");
     public static final int MAJOR_VERSION = 3;
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
 
     public static final int SIZE_OFFSET = 128;
     public static final int WAITERS_OFFSET = 132;
@@ -126,6 +136,11 @@ public final class GroupDescriptor {
      * incarnation, so a mark of an earlier holder of the rank is never taken for the current one's.
      */
     public static final int SLOT_BROKEN_OFFSET = 24;
+    /**
+     * The lost word (since 3.1): written before the broken word, with the member's incarnation
+     * (high int) and the incarnation of the rank it lost, as it knew it (low int).
+     */
+    public static final int SLOT_BROKEN_LOST_OFFSET = 32;
 
     /** The largest group. */
     public static final int MAX_SIZE = 1024;
@@ -155,7 +170,8 @@ public final class GroupDescriptor {
             JAVA_INT.withName("incarnation"),
             MemoryLayout.paddingLayout(4),
             JAVA_LONG.withName("broken"),
-            MemoryLayout.paddingLayout(SLOT_LENGTH - 32));
+            JAVA_LONG.withName("lost"),
+            MemoryLayout.paddingLayout(SLOT_LENGTH - 40));
 
     /** Subdirectory of the jipc root that holds process groups. */
     public static final String DIRECTORY = "group";

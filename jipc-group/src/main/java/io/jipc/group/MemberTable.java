@@ -240,23 +240,43 @@ final class MemberTable implements AutoCloseable {
     }
 
     /**
-     * Marks the collective operations of {@code rank}'s member, of {@code incarnation}, broken for
-     * good, having lost rank {@code lost} (its own after a timeout or interrupt). The member itself only.
+     * A mark that a member's collective operations broke: the rank it lost (its own after a
+     * timeout or interrupt) and that rank's incarnation as the marking member knew it, or -1 if the
+     * mark does not say (written by a member of format 3.0, before the word that says it).
      */
-    void markBroken(int rank, int incarnation, int lost) {
-        LONG.setVolatile(memory, slot(rank) + SLOT_BROKEN_OFFSET, ((long) incarnation << 32) | ((lost + 1) & 0xFFFF_FFFFL));
+    record BrokenMark(int lost, long lostIncarnation) {
+        /** Whether the mark is about {@code incarnation} of the lost rank, as far as it says. */
+        boolean about(int incarnation) {
+            return lostIncarnation < 0 || (int) lostIncarnation == incarnation;
+        }
     }
 
     /**
-     * The rank {@code rank}'s member of {@code incarnation} reported lost when its collective
-     * operations broke, or -1 if they have not broken (or the mark is an earlier holder's).
+     * Marks the collective operations of {@code rank}'s member, of {@code incarnation}, broken for
+     * good, having lost the member of rank {@code lost} of incarnation {@code lostIncarnation} (its
+     * own after a timeout or interrupt): the lost word first, then the broken word (volatile), which
+     * a reader loads first. The member itself only.
      */
-    int brokenLost(int rank, int incarnation) {
-        long word = (long) LONG.getVolatile(memory, slot(rank) + SLOT_BROKEN_OFFSET);
+    void markBroken(int rank, int incarnation, int lost, int lostIncarnation) {
+        long slot = slot(rank);
+        LONG.setVolatile(memory, slot + SLOT_BROKEN_LOST_OFFSET, ((long) incarnation << 32) | (lostIncarnation & 0xFFFF_FFFFL));
+        LONG.setVolatile(memory, slot + SLOT_BROKEN_OFFSET, ((long) incarnation << 32) | ((lost + 1) & 0xFFFF_FFFFL));
+    }
+
+    /**
+     * The mark of rank {@code rank}'s member of {@code incarnation}, or {@code null} if its collective
+     * operations have not broken (or the mark is an earlier holder's). The lost rank's incarnation is
+     * taken only from a lost word of the same incarnation as the broken word (a member of format 3.0
+     * writes none, and leaves an earlier holder's there).
+     */
+    BrokenMark broken(int rank, int incarnation) {
+        long slot = slot(rank);
+        long word = (long) LONG.getVolatile(memory, slot + SLOT_BROKEN_OFFSET);
         if (word == 0 || (int) (word >>> 32) != incarnation) {
-            return -1;
+            return null;
         }
-        return (int) word - 1;
+        long about = (long) LONG.getVolatile(memory, slot + SLOT_BROKEN_LOST_OFFSET);
+        return new BrokenMark((int) word - 1, (int) (about >>> 32) == incarnation ? about & 0xFFFF_FFFFL : -1);
     }
 
     /** The rank's member now, or {@code null} if it has none (its liveness is not checked). */

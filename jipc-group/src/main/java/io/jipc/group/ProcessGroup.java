@@ -95,6 +95,11 @@ import java.util.regex.Pattern;
  * failed by a lost member, a timeout ({@link GroupTimeoutException}) or an interrupt, this
  * member's later collective operations fail at once (the members no longer agree on where they are);
  * leave and join again to form a new view. A {@link CollectiveAbortedException} does not break them.
+ * A first collective operation (one that forms the view) that finds a member whose collective
+ * operations broke ends at once with {@link GroupMemberLostException} and keeps no view, without
+ * breaking this member's; the mark says which member of the lost rank it is about, so a newcomer
+ * in the lost member's rank is not told that its own rank is lost (until 2026-12-07 it was, and its
+ * collective operations broke for good).
  *
  * <h2>Sizes</h2>
  * A message ({@link #send}, {@link #offer}, {@link #broadcast}) and a value of a collective
@@ -1173,7 +1178,72 @@ public final class ProcessGroup implements AutoCloseable {
             throw new GroupTimeoutException("group '" + name + "' did not fill its " + size()
                     + " ranks within the collective timeout " + Timeouts.text(options.collectiveTimeout()));
         }
+        checkNoneBroken(members);
         view = members;
+    }
+
+    /**
+     * Before the view {@code members} is taken: none of its live members has said that its
+     * collective operations broke (a notice in this member's inbox, a mark in the group's file):
+     * such a member takes no further part, so the operation ends with
+     * {@link GroupMemberLostException} before anything is sent, and this member's collective
+     * operations stay usable (no view is kept: the next operation forms one, with whoever holds
+     * the rank then). A mark about an earlier member of a rank than the view's (this member's own
+     * rank, say, which it took over from the lost member) names the marking member, not that rank.
+     * Until 2026-12-07 the view was taken and the first operation failed as any other, which broke
+     * this member's collective operations for good: a newcomer in a lost member's rank was told
+     * "rank 0 reports rank 1 lost" about itself, and the group could not recover even after rank 0
+     * left and joined again.
+     */
+    private void checkNoneBroken(MemberTable.Snapshot[] members) {
+        GroupEnvelope notice = collectiveInbox.brokenNoticeNow(members);
+        if (notice != null) {
+            throw noticeBeforeView(notice);
+        }
+        for (int r = 0; r < members.length; r++) {
+            if (r == rank || members[r].token() == 0) {
+                continue; // left after taking part: viewNow looked at its notice and mark
+            }
+            MemberTable.BrokenMark mark = table.broken(r, members[r].incarnation());
+            if (mark != null && mark.lost() >= 0 && mark.lost() < members.length) {
+                throw markedLost(r, mark, members[mark.lost()].incarnation(), "");
+            }
+        }
+    }
+
+    /**
+     * The exception for another member's notice that its collective operations broke, found before
+     * this member has a view: one about this member's own rank is about an earlier member of it
+     * (this one has taken part in nothing), so it names the sender, which takes no further part.
+     */
+    private GroupException noticeBeforeView(GroupEnvelope notice) {
+        GroupException e = lostByNotice(notice);
+        if (e instanceof GroupMemberLostException lost && lost.rank() == rank && notice.sender() != rank) {
+            return new GroupMemberLostException(notice.sender(), "rank " + notice.sender() + " can take no further part"
+                    + " in collective operations: it reports an earlier member of rank " + rank + " lost ("
+                    + e.getMessage() + ")");
+        }
+        return e;
+    }
+
+    /**
+     * The exception for rank {@code r}'s mark that its collective operations broke, where this member
+     * knows the lost rank's member as incarnation {@code known}: names the lost rank if the mark is
+     * about that member (or does not say), else {@code r}, which takes no further part either way.
+     */
+    private GroupMemberLostException markedLost(int r, MemberTable.BrokenMark mark, int known, String after) {
+        int lost = mark.lost();
+        if (lost == r) {
+            return new GroupMemberLostException(r, "rank " + r + " can take no further part in collective operations"
+                    + " (its mark in group '" + name + "')" + after);
+        }
+        if (mark.about(known)) {
+            return new GroupMemberLostException(lost, "rank " + r + " reports rank " + lost + " lost (its mark in group '"
+                    + name + "')" + after);
+        }
+        return new GroupMemberLostException(r, "rank " + r + " can take no further part in collective operations: it"
+                + " reports an earlier member of rank " + lost + " (incarnation " + Integer.toUnsignedString((int) mark.lostIncarnation())
+                + ") lost (its mark in group '" + name + "')" + after);
     }
 
     /**
@@ -1230,14 +1300,12 @@ public final class ProcessGroup implements AutoCloseable {
             // 2026-12-06 this waited for the rank to fill again, and the notice then failed the newcomer's view)
             GroupEnvelope notice = collectiveInbox.brokenNoticeNow(r, incarnation);
             if (notice != null) {
-                throw lostByNotice(notice);
+                throw noticeBeforeView(notice);
             }
-            int lost = table.brokenLost(r, incarnation);
-            if (lost >= 0 && lost < members.length) {
-                throw new GroupMemberLostException(lost, lost == r
-                        ? "rank " + r + " can take no further part in collective operations (its mark in group '"
-                        + name + "') and has left"
-                        : "rank " + r + " reports rank " + lost + " lost (its mark in group '" + name + "') and has left");
+            MemberTable.BrokenMark mark = table.broken(r, incarnation);
+            if (mark != null && mark.lost() >= 0 && mark.lost() < members.length) {
+                int known = mark.lost() == rank ? this.incarnation : table.incarnation(mark.lost());
+                throw markedLost(r, mark, known, " and has left");
             }
             return null;
         }
@@ -1316,12 +1384,9 @@ public final class ProcessGroup implements AutoCloseable {
                 if (r == rank) {
                     continue;
                 }
-                int lost = table.brokenLost(r, view[r].incarnation());
-                if (lost >= 0 && lost < view.length) {
-                    throw new GroupMemberLostException(lost, lost == r
-                            ? "rank " + r + " can take no further part in collective operations (its mark in group '"
-                            + name + "')"
-                            : "rank " + r + " reports rank " + lost + " lost (its mark in group '" + name + "')");
+                MemberTable.BrokenMark mark = table.broken(r, view[r].incarnation());
+                if (mark != null && mark.lost() >= 0 && mark.lost() < view.length) {
+                    throw markedLost(r, mark, view[mark.lost()].incarnation(), "");
                 }
             }
         }
@@ -1339,7 +1404,7 @@ public final class ProcessGroup implements AutoCloseable {
          * whose inbox is full, e.g. a stopped one, finds the mark).
          */
         void tellOthersBroken(int lost, RuntimeException reason) {
-            table.markBroken(rank, incarnation, lost);
+            table.markBroken(rank, incarnation, lost, lost == rank ? incarnation : view[lost].incarnation());
             byte[] text = String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8);
             byte[] payload = ByteBuffer.allocate(4 + Math.min(text.length, maxMessageSize - 4)).putInt(lost)
                     .put(text, 0, Math.min(text.length, maxMessageSize - 4)).array();
@@ -1539,7 +1604,7 @@ public final class ProcessGroup implements AutoCloseable {
             } catch (InterruptedException e) {
                 throw new AssertionError("an at-once receive never looks at the interrupt status", e);
             }
-            if (table.brokenLost(r, view[r].incarnation()) >= 0) {
+            if (table.broken(r, view[r].incarnation()) != null) {
                 throw new GroupMemberLostException(r, "rank " + r + " can take no further part in collective operations");
             }
         }

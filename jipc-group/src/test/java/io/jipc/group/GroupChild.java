@@ -37,6 +37,9 @@ import java.time.Duration;
  *     barrier: {@code TIMEOUT} on GroupTimeoutException, else {@code BARRIER}.</li>
  * <li>{@code nbarriers <name> <size> <n>}: waits for the group to fill, then {@code n} barriers, then
  *     {@code BARRIERS <n>}, or {@code THREW <exception>} at the first that throws.</li>
+ * <li>{@code barrier-per-line <name> <size>}: waits for the group to fill, then one barrier, printing
+ *     {@code BARRIER} or {@code THREW <exception>}; again for each line that arrives on standard input, until it
+ *     closes.</li>
  * <li>{@code create-only <name> <size>}: (does not join) creates the group's file as a joiner does, prints
  *     {@code CREATED}, and holds it, taking no rank (a creator between creating the file and claiming its rank),
  *     until a line arrives on standard input; then removes the file and prints {@code REMOVED}.</li>
@@ -126,6 +129,18 @@ public final class GroupChild {
                     } catch (GroupException e) {
                         say("THREW " + e);
                     }
+                }
+                case "barrier-per-line" -> {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                    do {
+                        g.awaitFull(Duration.ofMinutes(1));
+                        try {
+                            g.barrier();
+                            say("BARRIER");
+                        } catch (GroupException e) {
+                            say("THREW " + e);
+                        }
+                    } while (in.readLine() != null);
                 }
                 case "stuck-send" -> stuckSend(g, Integer.parseInt(args[4]), args[5].equals("broadcast"));
                 case "allgather" -> report(allGathers(g, Integer.parseInt(args[4]), Integer.parseInt(args[5])));

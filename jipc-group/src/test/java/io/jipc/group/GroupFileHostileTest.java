@@ -160,6 +160,35 @@ class GroupFileHostileTest {
         assertEquals(constant, layout.byteOffset(PathElement.groupElement(field)), field);
     }
 
+    /**
+     * A mark says which member of the lost rank it is about (format 3.1); a mark whose lost word is
+     * not of its own incarnation (written by a 3.0 member, which leaves an earlier holder's lost word
+     * in place) does not say, and counts against any member of the lost rank, as in 3.0.
+     */
+    @Test
+    void aMarkSaysWhichMemberOfTheLostRankItIsAboutOnlyWithItsOwnLostWord() {
+        try (MemberTable table = MemberTable.create("marks", GroupOptions.of(SIZE))) {
+            assertEquals(null, table.broken(0, 5));
+            table.markBroken(0, 5, 1, 7);
+            MemberTable.BrokenMark mark = table.broken(0, 5);
+            assertEquals(new MemberTable.BrokenMark(1, 7), mark);
+            assertTrue(mark.about(7));
+            assertFalse(mark.about(8), "a later member of rank 1 is not the lost one");
+            assertEquals(null, table.broken(0, 4), "another member of rank 0 made no mark");
+            // a 3.0 member of rank 0, incarnation 6, marks: the broken word only
+            ByteBuffer word = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong((6L << 32) | 2);
+            try (var file = java.nio.channels.FileChannel.open(table.path(), StandardOpenOption.WRITE)) {
+                file.write(word.flip(), GroupDescriptor.SLOTS_OFFSET + GroupDescriptor.SLOT_BROKEN_OFFSET);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            MemberTable.BrokenMark old = table.broken(0, 6);
+            assertEquals(new MemberTable.BrokenMark(1, -1), old);
+            assertTrue(old.about(8), "not knowing which, it counts against the member there");
+            table.unlink();
+        }
+    }
+
     @Test
     void theDescriptorConstantsAgreeWithItsLayouts() {
         StructLayout l = GroupDescriptor.LAYOUT;
@@ -179,6 +208,7 @@ class GroupFileHostileTest {
         offset(s, "joined", GroupDescriptor.SLOT_JOINED_OFFSET);
         offset(s, "incarnation", GroupDescriptor.SLOT_INCARNATION_OFFSET);
         offset(s, "broken", GroupDescriptor.SLOT_BROKEN_OFFSET);
+        offset(s, "lost", GroupDescriptor.SLOT_BROKEN_LOST_OFFSET);
         assertEquals(GroupDescriptor.SLOT_LENGTH, s.byteSize());
         // the words used with atomic access are naturally aligned in the file
         assertEquals(0, GroupDescriptor.CLOSER_OFFSET % 8);
@@ -190,6 +220,7 @@ class GroupFileHostileTest {
         assertEquals(0, GroupDescriptor.SLOT_OWNER_OFFSET % 8);
         assertEquals(0, GroupDescriptor.SLOT_JOINED_OFFSET % 8);
         assertEquals(0, GroupDescriptor.SLOT_BROKEN_OFFSET % 8);
+        assertEquals(0, GroupDescriptor.SLOT_BROKEN_LOST_OFFSET % 8);
         assertEquals(GroupDescriptor.SLOTS_OFFSET + 3L * GroupDescriptor.SLOT_LENGTH, GroupDescriptor.fileLength(3));
         assertEquals(GroupDescriptor.SLOTS_OFFSET + 1024L * 64, GroupDescriptor.fileLength(GroupDescriptor.MAX_SIZE));
         assertEquals(SegmentHeaderDescriptor.magic("JIPC-GRP"), GroupDescriptor.MAGIC);

@@ -229,6 +229,54 @@ class GroupProcessTest {
     }
 
     /**
+     * A member killed (-9) after the group's first barrier breaks the survivor's collective
+     * operations, whose mark names the lost rank. A newcomer that takes that rank is not the lost
+     * member: its first barrier ends at once with GroupMemberLostException naming the survivor
+     * (which takes no further part), its own collective operations stay usable, and once the
+     * survivor has left and joined again the two form a group whose barriers work. Until 2026-12-07
+     * the mark did not say which member of the rank it was about: the newcomer was told "rank 0
+     * reports rank 1 lost" about itself, its collective operations broke for good, and the group
+     * never recovered while it stayed.
+     */
+    @Test
+    void aNewcomerInAKilledMembersRankIsNotTakenForItAndTheGroupRecoversOnceTheSurvivorRejoins() throws Exception {
+        GroupOptions rankZero = GroupOptions.of(2).withRank(0);
+        ChildJvm newcomer;
+        try (ProcessGroup survivor = ProcessGroup.join("rejoin", rankZero)) {
+            ChildJvm killed = start("barriers", "rejoin", "2");
+            killed.awaitLine("JOINED 1", LONG);
+            survivor.barrier();
+            killed.awaitLine("ROUND", LONG); // its part of the second barrier is on its way
+            killed.kill();
+            GroupMemberLostException lost = assertThrows(GroupMemberLostException.class, () -> {
+                survivor.barrier(); // may still find that part, and room in the dead member's inbox
+                survivor.barrier();
+            });
+            assertEquals(1, lost.rank(), lost.toString());
+
+            newcomer = start("barrier-per-line", "rejoin", "2");
+            newcomer.awaitLine("JOINED 1", LONG);
+            String first = newcomer.awaitLine("THREW", LONG);
+            assertTrue(first.contains("GroupMemberLostException: rank 0 can take no further part in collective operations:"
+                    + " it reports an earlier member of rank 1"), first);
+            assertThrows(GroupException.class, survivor::barrier, "the survivor's collective operations stay broken");
+        }
+        try (ProcessGroup rejoined = ProcessGroup.join("rejoin", rankZero)) {
+            Future<?> barrier = threads.submit(() -> {
+                rejoined.barrier();
+                return null;
+            });
+            newcomer.process().getOutputStream().write('\n');
+            newcomer.process().getOutputStream().flush();
+            barrier.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("BARRIER", newcomer.awaitLine("BARRIER", LONG).strip(), newcomer.output());
+            newcomer.process().getOutputStream().close();
+            assertLeft(newcomer);
+        }
+        assertFalse(ProcessGroup.exists("rejoin"));
+    }
+
+    /**
      * A joiner with another size that races the group's creator, which has published the file but
      * not yet taken its rank, gets the size mismatch, not "no live member ... remove it" (until
      * 2026-12-06 about 1 in 300 such races did). Once that creator is dead, the group is dead.
