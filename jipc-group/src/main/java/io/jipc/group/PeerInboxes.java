@@ -22,8 +22,13 @@ import java.util.Map;
  * (at most once per liveness interval): a message is not put into the inbox of a member known to
  * have died.
  *
- * <p>Thread-safe. Handles of members that were replaced are kept open until {@link #close()}, so a
- * thread still sending through one is never cut off by another thread's lookup.
+ * <p>Thread-safe. A handle is counted in use while a call sends through it (outside the monitor:
+ * a send may wait for room); a lookup that finds the rank's member replaced, or gone, drops the
+ * cached handle, and it is closed (unmapped) at once if no call uses it, else by the last call
+ * that does, so a thread still sending through it is never cut off by another thread's lookup,
+ * and a long-lived member does not keep every departed peer's inboxes mapped (until 2026-12-07
+ * replaced handles were kept until {@link #close()}: 2 mappings, and the tmpfs pages of two
+ * removed inboxes, per member that came and went).
  */
 final class PeerInboxes implements AutoCloseable {
     /** An open inbox of a rank's member; {@code checkedAt}: when the member was last found alive (guarded by the monitor). */
@@ -33,6 +38,10 @@ final class PeerInboxes implements AutoCloseable {
         final Mailbox messages;
         final Mailbox parts;
         long checkedAt;
+        /** Calls sending through this handle now (guarded by the monitor). */
+        int users;
+        /** No longer cached: closed once {@link #users} is 0 (guarded by the monitor). */
+        boolean dropped;
 
         Peer(long token, int incarnation, Mailbox messages, Mailbox parts, long checkedAt) {
             this.token = token;
@@ -51,7 +60,8 @@ final class PeerInboxes implements AutoCloseable {
     private final MemberTable table;
     private final Duration livenessCheck;
     private final Map<Integer, Peer> peers = new HashMap<>();
-    private final List<Mailbox> retired = new ArrayList<>();
+    /** Dropped handles still in use: closed by their last user, or by {@link #close()}. */
+    private final List<Peer> draining = new ArrayList<>();
     private boolean closed;
 
     PeerInboxes(String group, MemberTable table, Duration livenessCheck) {
@@ -76,14 +86,20 @@ final class PeerInboxes implements AutoCloseable {
     boolean deliver(Inbox.Lane lane, int rank, int incarnation, byte[] message, long deadline, Runnable check)
             throws InterruptedException {
         while (true) {
-            Peer peer = peer(rank, incarnation);
+            Peer peer = acquire(rank, incarnation);
             incarnation = peer.incarnation; // a wait for room is a wait for this member's room only
             Mailbox inbox = peer.inbox(lane);
             long wait = Timeouts.nanos(livenessCheck);
             if (deadline != Inbox.FOREVER) {
                 wait = Math.min(wait, deadline - System.nanoTime());
             }
-            if (wait <= 0 ? inbox.offer(message) : inbox.offer(message, Duration.ofNanos(wait))) {
+            boolean put;
+            try {
+                put = wait <= 0 ? inbox.offer(message) : inbox.offer(message, Duration.ofNanos(wait));
+            } finally {
+                release(peer);
+            }
+            if (put) {
                 return true;
             }
             if (!ProcessIdentity.isAlive(peer.token)) {
@@ -99,7 +115,42 @@ final class PeerInboxes implements AutoCloseable {
 
     /** Puts {@code message} into {@code rank}'s {@code lane} inbox if it has room now. */
     boolean offer(Inbox.Lane lane, int rank, byte[] message) {
-        return peer(rank, -1).inbox(lane).offer(message);
+        Peer peer = acquire(rank, -1);
+        try {
+            return peer.inbox(lane).offer(message);
+        } finally {
+            release(peer);
+        }
+    }
+
+    /** {@link #peer}, counted in use until {@link #release}. */
+    private synchronized Peer acquire(int rank, int incarnation) {
+        Peer peer = peer(rank, incarnation);
+        peer.users++;
+        return peer;
+    }
+
+    /** The end of a use of {@code peer}: the last user of a dropped handle closes it. */
+    private synchronized void release(Peer peer) {
+        if (--peer.users == 0 && peer.dropped && draining.remove(peer)) {
+            closeHandle(peer);
+        }
+    }
+
+    /** Stops caching {@code rank}'s handle {@code peer} (its member was replaced or has gone): closed now if unused. */
+    private void drop(int rank, Peer peer) {
+        peers.remove(rank);
+        peer.dropped = true;
+        if (peer.users == 0) {
+            closeHandle(peer);
+        } else {
+            draining.add(peer);
+        }
+    }
+
+    private static void closeHandle(Peer peer) {
+        peer.messages.close();
+        peer.parts.close();
     }
 
     private synchronized Peer peer(int rank, int incarnation) {
@@ -107,6 +158,10 @@ final class PeerInboxes implements AutoCloseable {
             throw new io.jipc.ClosedException("process group handle of '" + group + "' is closed");
         }
         MemberTable.Snapshot now = table.member(rank);
+        Peer cached = peers.get(rank);
+        if (cached != null && (now == null || cached.token != now.token() || cached.incarnation != now.incarnation())) {
+            drop(rank, cached); // that member has gone: its inboxes are removed (or about to be)
+        }
         if (now == null) {
             throw lost(rank, "rank " + rank + " of group '" + group + "' has no member");
         }
@@ -115,12 +170,8 @@ final class PeerInboxes implements AutoCloseable {
                     + ProcessIdentity.pidOf(now.token()) + ")");
         }
         Peer peer = peers.get(rank);
-        if (peer != null && peer.token == now.token() && peer.incarnation == now.incarnation()) {
-            return checkedAlive(rank, peer);
-        }
         if (peer != null) {
-            retired.add(peer.messages);
-            retired.add(peer.parts);
+            return checkedAlive(rank, peer);
         }
         Mailbox messages = null;
         Mailbox parts;
@@ -160,12 +211,9 @@ final class PeerInboxes implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        peers.values().forEach(p -> {
-            p.messages.close();
-            p.parts.close();
-        });
-        retired.forEach(Mailbox::close);
+        peers.values().forEach(PeerInboxes::closeHandle);
+        draining.forEach(PeerInboxes::closeHandle); // their users end with ClosedException, as with the cached ones
         peers.clear();
-        retired.clear();
+        draining.clear();
     }
 }
