@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * One of a member's two receiving sides: a mailbox of the member ({@link Lane#MESSAGES}, the
@@ -77,6 +78,22 @@ final class Inbox implements AutoCloseable {
     private final Map<Integer, GroupEnvelope> broken = new HashMap<>();
     /** Collective messages of operations below this sequence number are dropped; guarded by {@link #lock}. */
     private long floor;
+    /**
+     * How many of this member's latest collective operations {@link #startOperation} remembers the
+     * kind of, so that a part of one of them dropped because it is over is checked against it.
+     */
+    static final int HISTORY = 1024;
+    /** The sequence numbers and operation codes of the latest operations, at sequence mod {@link #HISTORY}; guarded by {@link #lock}. */
+    private final long[] historySequence = new long[HISTORY];
+    private final int[] historyOp = new int[HISTORY];
+    /** Which parts come from the current view's members (of their incarnation there); guarded by {@link #lock}. */
+    private Predicate<GroupEnvelope> fromView = e -> false;
+    /** A dropped part of another operation than this member ran under its sequence number, or {@code null}; guarded by {@link #lock}. */
+    private Stray stray;
+
+    /** A part of operation {@code part.sequence()} of another kind than {@code ownOp}, which this member ran under that number. */
+    record Stray(GroupEnvelope part, int ownOp) {
+    }
     /** Messages discarded because they are not messages of this group; guarded by {@link #lock}. */
     private long discarded;
 
@@ -210,6 +227,8 @@ final class Inbox implements AutoCloseable {
             case GroupEnvelope.COLLECTIVE -> {
                 if (e.sequence() >= floor) {
                     parts.put(new PartKey(e.sequence(), e.step(), e.sender()), e);
+                } else {
+                    checkStray(e);
                 }
             }
             default -> {
@@ -343,13 +362,73 @@ final class Inbox implements AutoCloseable {
         return aborts.get(sequence);
     }
 
-    /** Starts operation {@code sequence}: what is left of earlier operations is dropped. */
-    void startOperation(long sequence) {
+    /**
+     * Starts operation {@code sequence}, of operation code {@code op}, with the view whose members'
+     * parts {@code fromView} accepts: what is left of earlier operations is dropped, each part
+     * checked as {@link #stray()} says.
+     */
+    void startOperation(long sequence, int op, Predicate<GroupEnvelope> fromView) {
         lock.lock();
         try {
             floor = sequence;
-            parts.keySet().removeIf(k -> k.sequence() < sequence);
+            this.fromView = fromView;
+            int at = (int) (sequence & (HISTORY - 1));
+            historySequence[at] = sequence;
+            historyOp[at] = op;
+            parts.values().removeIf(e -> {
+                if (e.sequence() >= sequence) {
+                    return false;
+                }
+                checkStray(e);
+                return true;
+            });
             aborts.keySet().removeIf(s -> s < sequence);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Operation {@code sequence} was given up (this member's own part failed, or another member's
+     * did): parts of another operation under its number are not held against it. Any thread.
+     */
+    void gaveUp(long sequence) {
+        lock.lock();
+        try {
+            int at = (int) (sequence & (HISTORY - 1));
+            if (historySequence[at] == sequence) {
+                historyOp[at] = 0;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A part dropped as over: kept as {@link #stray} if this member ran another operation under its number. Under {@link #lock}. */
+    private void checkStray(GroupEnvelope e) {
+        int at = (int) (e.sequence() & (HISTORY - 1));
+        if (stray == null && historySequence[at] == e.sequence() && historyOp[at] != 0 && historyOp[at] != e.op()
+                && fromView.test(e)) {
+            stray = new Stray(e, historyOp[at]);
+        }
+    }
+
+    /**
+     * A part of an operation that is over, from a view member, whose operation differs from the
+     * one this member ran under that sequence number (one of its last {@link #HISTORY}, not given
+     * up): the members called different collective operations, each of which only sent to the other
+     * (a {@code scatter} against a {@code gather}). Found when the part is taken from the mailbox or
+     * dropped as over. Within a match only.
+     */
+    Stray stray() {
+        return stray;
+    }
+
+    /** The same, outside a match. */
+    Stray strayNow() {
+        lock.lock();
+        try {
+            return stray;
         } finally {
             lock.unlock();
         }

@@ -72,7 +72,10 @@ import java.util.regex.Pattern;
  * Every member must call the same collective operations in the same order (as in MPI). A member
  * that receives a part of a different operation than the one it is in gets
  * {@link GroupProtocolException}; where the mismatched operations send each other nothing, both
- * wait, until the collective timeout if one is set. The first
+ * wait, until the collective timeout if one is set; where each only sends to the other (a
+ * {@link #scatter} against a {@link #gather}), both return, and the other's part is found by a later
+ * collective operation of this member that takes it from its inbox (within 1024 operations), which
+ * fails with {@link GroupProtocolException} (until 2026-12-07 it was dropped without a word). The first
  * collective operation waits until every rank has a member, or had one that delivered its part of
  * this operation and left, and remembers them (the group's <em>view</em>); later ones require the
  * same members. One thread of a member at a time runs a
@@ -1091,7 +1094,9 @@ public final class ProcessGroup implements AutoCloseable {
                 formView(deadline); // nothing sent yet: a failure here leaves collectives usable
             }
             Operation op = new Operation(kind, ++sequence, deadline);
-            collectiveInbox.startOperation(op.seq);
+            MemberTable.Snapshot[] members = view;
+            collectiveInbox.startOperation(op.seq, kind.code(), e -> e.sender() < members.length
+                    && members[e.sender()].incarnation() == e.incarnation());
             RuntimeException ownPart;
             try {
                 op.checkView();
@@ -1101,6 +1106,7 @@ public final class ProcessGroup implements AutoCloseable {
                     ownPart = failed.reason;
                 }
             } catch (CollectiveAbortedException aborted) {
+                collectiveInbox.gaveUp(op.seq);
                 throw aborted; // every member left this operation: the next one works
             } catch (InterruptedException e) {
                 broken = new GroupException("rank " + rank + " was interrupted in " + kind, e);
@@ -1118,6 +1124,7 @@ public final class ProcessGroup implements AutoCloseable {
                 op.tellOthersBroken(rank, broken);
                 throw e;
             }
+            collectiveInbox.gaveUp(op.seq);
             abortOthers(op, ownPart);
             throw ownPart;
         }
@@ -1373,6 +1380,23 @@ public final class ProcessGroup implements AutoCloseable {
                 throw lostByNotice(notice);
             }
             checkMarks();
+            checkStray(collectiveInbox.strayNow());
+        }
+
+        /**
+         * No part of an earlier operation of another kind than this member ran under its number
+         * ({@link Inbox#stray()}): members that called different operations each of which only
+         * sends to the other (a {@code scatter} against a {@code gather}, a {@code broadcastFrom}
+         * against a {@code reduce}) both returned, and this is where one of them finds out.
+         */
+        void checkStray(Inbox.Stray stray) {
+            if (stray != null) {
+                GroupEnvelope p = stray.part();
+                throw new GroupProtocolException("rank " + p.sender() + " ran " + GroupEnvelope.Op.of(p.op())
+                        + " as collective operation " + p.sequence() + ", where rank " + rank + " ran "
+                        + GroupEnvelope.Op.of(stray.ownOp()) + ": members called different collective operations"
+                        + " (found in " + kind + ", collective operation " + seq + ")");
+            }
         }
 
         /**
@@ -1468,6 +1492,7 @@ public final class ProcessGroup implements AutoCloseable {
                 throw lostByNotice(notice);
             }
             checkMarks();
+            checkStray(collectiveInbox.strayNow());
         }
 
         byte[] receive(int from, int step) throws InterruptedException {
@@ -1486,6 +1511,10 @@ public final class ProcessGroup implements AutoCloseable {
                 GroupEnvelope other = collectiveInbox.otherOperation(seq, kind.code());
                 if (other != null) {
                     return other;
+                }
+                Inbox.Stray stray = collectiveInbox.stray();
+                if (stray != null) {
+                    return stray.part();
                 }
                 while (true) {
                     GroupEnvelope p = collectiveInbox.part(key);
@@ -1514,6 +1543,9 @@ public final class ProcessGroup implements AutoCloseable {
             }
             if (part == null) {
                 throw timeout("waiting for rank " + from);
+            }
+            if (part.kind() == GroupEnvelope.COLLECTIVE && part.sequence() != seq) {
+                checkStray(collectiveInbox.strayNow());
             }
             if (part.kind() == GroupEnvelope.ABORT && part.step() == GroupEnvelope.BROKEN) {
                 throw lostByNotice(part);
