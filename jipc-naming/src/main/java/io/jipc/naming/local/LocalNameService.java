@@ -38,6 +38,12 @@ import java.util.function.Consumer;
  * {@code jipc.root}, environment variable {@code JIPC_ROOT}, else {@code /dev/shm/jipc-<euid>}).
  */
 public final class LocalNameService extends AbstractNameService<LocalRegistration, LocalWatch> {
+    /**
+     * Names of closed registrations waiting for the directory's lock, in order ({@link #removeOwn});
+     * a remover thread runs while it is not empty. Guarded by itself.
+     */
+    private final java.util.ArrayDeque<NameEntry> pendingRemovals = new java.util.ArrayDeque<>();
+
     /** The warnings of this process's local name services, each logged once. */
     private static final WarnOnce WARNINGS = new WarnOnce(LocalNameService::log);
 
@@ -260,29 +266,54 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
 
     /**
      * Removes this process's registration {@code entry} (its {@link LocalRegistration#close()}): at
-     * once if the directory's lock comes within {@link NameDirectory#LOCK_WAIT_MILLIS}, else on a
-     * virtual thread of its own, which waits for the lock (another process holds it: one stopped while
-     * it removed a name) for as long as that takes, warned once, so that the close returns. The name
-     * is then still there meanwhile, with this live process as its owner; it goes once the lock comes.
+     * once if the directory's lock comes within {@link NameDirectory#LOCK_WAIT_MILLIS}, else it is
+     * queued for this service's remover, a virtual thread that waits for the lock (another process
+     * holds it: one stopped while it removed a name) for as long as that takes and then removes every
+     * queued name, warned once, so that the close returns. While names are queued, a close queues its
+     * own at once rather than wait too (a service closing many registrations, a gateway exporting many
+     * mailboxes, takes one wait, not one per name). The names are still there meanwhile, with this live
+     * process as their owner; they go once the lock comes, in the order they were closed.
      */
     void removeOwn(NameEntry entry) {
+        synchronized (pendingRemovals) {
+            if (!pendingRemovals.isEmpty()) {
+                pendingRemovals.add(entry);
+                return;
+            }
+        }
         try {
             removeIfStill(entry, NameDirectory.LOCK_WAIT_MILLIS);
         } catch (NameServiceBusyException busy) {
-            warnOnce("the name '" + entry.name() + "' is removed once the name directory's lock comes: " + busy.getMessage());
-            Thread.ofVirtual().name("jipc-names-removal " + entry.name()).start(() -> {
-                while (true) {
-                    try {
-                        removeIfStill(entry, NameDirectory.LOCK_WAIT_MILLIS);
-                        return;
-                    } catch (NameServiceBusyException stillBusy) {
-                        // another round
-                    } catch (RuntimeException e) {
-                        log().log(System.Logger.Level.WARNING, "could not remove the name '" + entry.name() + "': " + e);
-                        return;
-                    }
+            warnOnce("names of closed registrations are removed once the name directory's lock comes: " + busy.getMessage());
+            synchronized (pendingRemovals) {
+                pendingRemovals.add(entry);
+                if (pendingRemovals.size() == 1) {
+                    Thread.ofVirtual().name("jipc-names-removal").start(this::removePending);
                 }
-            });
+            }
+        }
+    }
+
+    /** The remover ({@link #removeOwn}): removes the queued names, waiting for the lock as long as it takes. */
+    private void removePending() {
+        while (true) {
+            NameEntry next;
+            synchronized (pendingRemovals) {
+                next = pendingRemovals.peek();
+            }
+            try {
+                removeIfStill(next, NameDirectory.LOCK_WAIT_MILLIS);
+            } catch (NameServiceBusyException stillBusy) {
+                continue; // another round
+            } catch (RuntimeException e) {
+                log().log(System.Logger.Level.WARNING, "could not remove the name '" + next.name() + "': " + e);
+            }
+            synchronized (pendingRemovals) {
+                pendingRemovals.poll();
+                if (pendingRemovals.isEmpty()) {
+                    return; // the next close that meets the busy lock starts another remover
+                }
+            }
         }
     }
 

@@ -144,7 +144,8 @@ class LocalNameDirectoryLifecycleTest {
      * would: here {@code flock(1)}). An unregister waits a bounded time, through an interrupt, on a
      * virtual thread (which does not pin its carrier: it sleeps between tries), and then says so
      * ({@link NameServiceBusyException}) without removing anything. A registration's close, meanwhile,
-     * returns without throwing and leaves its removal to a thread that makes it once the lock comes. A
+     * returns without throwing and leaves its removal to a thread that makes it once the lock comes, and
+     * the closes after it queue their names behind it without a wait of their own. A
      * lookup of a dead owner's name does not wait for the lock: it reports the name absent. Until
      * 2026-12-07 each of these waited in a blocking {@code flock} for as long as the lock was held,
      * whatever the interrupt.
@@ -154,6 +155,8 @@ class LocalNameDirectoryLifecycleTest {
         try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
             Registration held = names.register("svc/locked", NameRecord.of("test", "", "here"));
             Registration closing = names.register("svc/closing", NameRecord.of("test", "", "here"));
+            List<Registration> others = List.of(names.register("svc/closing-1", NameRecord.of("test", "", "here")),
+                    names.register("svc/closing-2", NameRecord.of("test", "", "here")));
             Path dir = root.resolve(LocalNameService.KIND);
             // -o: the lock is flock's own, not its command's, so that ending flock frees it
             Process holder = new ProcessBuilder("/usr/bin/flock", "-o", dir.toString(), "/bin/sh", "-c",
@@ -180,6 +183,12 @@ class LocalNameDirectoryLifecycleTest {
                 assertTrue(names.lookup("svc/locked").isPresent(), "nothing removed");
                 closed.get(30, TimeUnit.SECONDS); // returned, without throwing
                 assertTrue(names.lookup("svc/closing").isPresent(), "removed once the lock comes");
+                for (Registration more : others) {
+                    more.close(); // queued behind the first: no wait of its own
+                }
+                for (Registration more : others) {
+                    assertTrue(names.lookup(more.entry().name()).isPresent(), "removed once the lock comes");
+                }
             } finally {
                 holder.descendants().forEach(ProcessHandle::destroyForcibly);
                 holder.destroyForcibly().waitFor();
@@ -189,6 +198,12 @@ class LocalNameDirectoryLifecycleTest {
                 Thread.sleep(10);
             }
             assertEquals(Optional.empty(), names.lookup("svc/closing"), "the closed registration's name went");
+            for (Registration more : others) {
+                while (names.lookup(more.entry().name()).isPresent() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(Optional.empty(), names.lookup(more.entry().name()), "a queued name went");
+            }
             assertTrue(names.unregister("svc/locked"));
             assertEquals(Optional.empty(), names.lookup("svc/locked"));
             held.close();
