@@ -126,6 +126,10 @@ final class MailboxCommand {
                         System.err.println("jipc mailbox send: " + SendProgress.notSent(refused.getMessage(), sent));
                         return 1;
                     }
+                    if (delivered && Thread.interrupted()) { // the stop came as a receiver took it: still armed
+                        System.err.println("jipc mailbox send: " + SendProgress.stoppedAfter("'" + name + "'", sent + 1));
+                        return 130;
+                    }
                     stop.disarm();
                     if (!delivered) {
                         System.err.println("jipc mailbox send: " + (mailbox.isRendezvous()

@@ -70,6 +70,9 @@ final class SendCommand implements Callable<Integer> {
                     } catch (JipcException refused) { // too long for the object, gone, broken pipe: say how far it got
                         return options.fail(SendProgress.notSent(refused.getMessage(), sent));
                     }
+                    if (delivered && Thread.interrupted()) { // the stop came as the message went: still armed
+                        return options.fail(SendProgress.stoppedAfter(options.uri, sent + 1));
+                    }
                     stop.disarm();
                     if (!delivered) {
                         return options.fail(endpoint.unsentBecause() + " " + options.uri + " (waited " + wait + "); "

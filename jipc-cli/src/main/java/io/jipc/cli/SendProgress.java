@@ -34,6 +34,15 @@ final class SendProgress {
         return "stopped while sending to " + target + ": message " + (sent + 1) + " was withdrawn; " + sent(sent);
     }
 
+    /**
+     * {@code "stopped while sending to TARGET: message N was sent; S message(s) sent"}, S = N =
+     * {@code sent}: a Ctrl-C or SIGTERM came as a waiting send delivered its message (a receiver took
+     * it), so the send returned with the stop's interrupt set; the messages after it are not sent.
+     */
+    static String stoppedAfter(String target, int sent) {
+        return "stopped while sending to " + target + ": message " + sent + " was sent; " + sent(sent);
+    }
+
     /** {@code "S message(s) sent"}. */
     static String sent(int sent) {
         return sent + " message(s) sent";
