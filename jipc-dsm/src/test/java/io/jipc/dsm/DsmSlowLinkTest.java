@@ -1,7 +1,6 @@
 package io.jipc.dsm;
 
 import io.jipc.net.ConnectionOptions;
-import io.jipc.net.PeerClosedException;
 import io.jipc.net.StreamConnection;
 import io.jipc.testkit.JipcTestExtension;
 import io.jipc.testkit.SlowLink;
@@ -176,7 +175,7 @@ class DsmSlowLinkTest {
         byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(filled(4)), MemorySegment.ofArray(new byte[SIZE])));
         ByteBuffer frame = ByteBuffer.allocate(8 + release.length).putLong(release.length).put(release).flip();
         raw.write(frame.limit(8 + 100_000)); // a tenth of the release, then nothing: no byte, no heartbeat
-        expectClosed(raw);
+        HostileReplicaTest.expectClosed(raw, SIZE, WAIT);
         await(() -> replicas() == 0, "the home dropped the stalled writer");
         ReplicatedRegion next = replica((InetSocketAddress) home.address());
         next.update(s -> s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 5));
@@ -198,26 +197,5 @@ class DsmSlowLinkTest {
                 return decoded;
             }
         }
-    }
-
-    /** The home closes the connection, sending nothing but heartbeats before. */
-    private static void expectClosed(StreamConnection c) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            byte[] frame;
-            try {
-                frame = c.poll(Duration.ofMillis(100));
-            } catch (PeerClosedException reset) {
-                return;
-            }
-            if (frame == null) {
-                if (c.isEndOfStream()) {
-                    return;
-                }
-                continue;
-            }
-            assertFalse(!(DsmWire.decode(frame, SIZE) instanceof DsmWire.Signal), "the home sent a frame instead of closing");
-        }
-        fail("the home did not close the connection within " + WAIT);
     }
 }

@@ -148,9 +148,17 @@ class HostileReplicaTest {
         expectClosed(c, regionSize);
     }
 
-    /** The home closes the connection, sending nothing but heartbeats (or updates) before. */
+    /** The home closes the connection within {@link #WAIT}, sending nothing but heartbeats (or updates) before. */
     private static void expectClosed(StreamConnection c, long regionSize) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        expectClosed(c, regionSize, WAIT);
+    }
+
+    /**
+     * The home closes the connection within {@code wait}, sending nothing but heartbeats (or updates)
+     * before; for this package's other tests of a home dropping a replica.
+     */
+    static void expectClosed(StreamConnection c, long regionSize, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() - deadline < 0) {
             byte[] frame;
             try {
@@ -169,7 +177,7 @@ class HostileReplicaTest {
                 fail("the home sent " + decoded + " instead of closing");
             }
         }
-        fail("the home did not close the connection within " + WAIT);
+        fail("the home did not close the connection within " + wait);
     }
 
     private static byte[] openFrame(int major, long size, String name) {
