@@ -2,7 +2,6 @@ package io.jipc.group;
 
 import io.jipc.CorruptSegmentException;
 import io.jipc.InsecureFileException;
-import io.jipc.JipcException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
