@@ -107,6 +107,10 @@ public interface NameService extends AutoCloseable {
      *
      * @throws NameTakenException if a live owner holds the name, or it is a persistent name
      * @throws CorruptNameEntryException if an unreadable entry occupies the name
+     * @throws NameServiceBusyException if the name must first be reclaimed (a dead owner's, or a
+     *                                  registration of this process closed while the local directory's
+     *                                  lock was held, whose removal still waits for it) and another
+     *                                  process held the lock that removal needs for 5 s
      * @throws NamingException if the name cannot be stored (local backend: a full file system)
      * @throws IllegalArgumentException if the name is not valid or the record too large
      */

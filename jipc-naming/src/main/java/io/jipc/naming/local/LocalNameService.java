@@ -125,7 +125,7 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             }
             if (holder.isPresent()) {
                 NameEntry judged = judge(holder.get());
-                if (!reclaimable(judged)) {
+                if (!reclaimable(judged) && !closedHere(judged)) {
                     throw new NameTakenException(judged);
                 }
                 removeIfStill(judged, NameDirectory.LOCK_WAIT_MILLIS);
@@ -314,6 +314,24 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
                     return; // the next close that meets the busy lock starts another remover
                 }
             }
+        }
+    }
+
+    /**
+     * Whether {@code entry} is a registration of this process that was closed and waits for the remover
+     * ({@link #removeOwn}): a new registration of its name replaces it, as it would a dead owner's,
+     * rather than report this very process as the name's live owner.
+     */
+    private boolean closedHere(NameEntry entry) {
+        synchronized (pendingRemovals) {
+            return pendingRemovals.stream().anyMatch(entry::sameRegistration);
+        }
+    }
+
+    /** Whether names of closed registrations still wait for the remover (for tests). */
+    boolean removalsPending() {
+        synchronized (pendingRemovals) {
+            return !pendingRemovals.isEmpty();
         }
     }
 

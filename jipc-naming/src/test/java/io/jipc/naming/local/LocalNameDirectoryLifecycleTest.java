@@ -210,6 +210,43 @@ class LocalNameDirectoryLifecycleTest {
         }
     }
 
+    /**
+     * A registration closed while another process holds the directory's lock leaves its name to the
+     * remover; registering the name again meanwhile must not report this very process as the name's
+     * live owner ({@code NameTakenException}, as it did until 2026-12-07), but wait for the lock as a
+     * reclaim of a dead owner's name does, and once the lock comes take the name, which the remover
+     * then leaves alone.
+     */
+    @Test
+    void registeringANameWhoseClosedRegistrationAwaitsTheLockWaitsForItAndThenTakesTheName() throws Exception {
+        try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+            Registration first = names.register("svc/again", NameRecord.of("test", "", "first"));
+            Path dir = root.resolve(LocalNameService.KIND);
+            Process holder = new ProcessBuilder("/usr/bin/flock", "-o", dir.toString(), "/bin/sh", "-c",
+                    "echo HELD; exec sleep 120").redirectErrorStream(true).start();
+            try {
+                assertEquals("HELD", holder.inputReader().readLine());
+                first.close(); // queued for the remover
+                NameServiceBusyException busy = assertThrows(NameServiceBusyException.class,
+                        () -> names.register("svc/again", NameRecord.of("test", "", "second")));
+                assertTrue(busy.getMessage().contains("was held by another process"), busy.getMessage());
+            } finally {
+                holder.descendants().forEach(ProcessHandle::destroyForcibly);
+                holder.destroyForcibly().waitFor();
+            }
+            try (Registration second = names.register("svc/again", NameRecord.of("test", "", "second"))) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (((LocalNameService) names).removalsPending() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertFalse(((LocalNameService) names).removalsPending(), "the remover finished");
+                assertEquals("second", names.lookup("svc/again").orElseThrow().record().address(),
+                        "the new registration stays");
+            }
+            assertEquals(Optional.empty(), names.lookup("svc/again"));
+        }
+    }
+
     @Test
     void aWatchMakesTheDirectoryAndSeesTheFirstRegistration() throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();
