@@ -346,7 +346,7 @@ class CommandFailuresTest {
                 List.of("dsm", "show", "h", "r", "--size", "8", bogus),
                 List.of("dsm", "write", "h", "r", "--size", "8", "--text", "x", bogus),
                 List.of("dsm", "watch", "h", "r", "--size", "8", bogus),
-                List.of("rpc", "call", "svc", "m", bogus),
+                List.of("rpc", "call", "svc", "greet", "x", "--interface", io.jipc.cli.rpcdesk.Desk.class.getName(), bogus),
                 List.of("gateway", "--bind", "127.0.0.1:0", "box", bogus));
     }
 
@@ -364,6 +364,31 @@ class CommandFailuresTest {
         assertTrue(err.contains("Usage: jipc "), err);
         assertEquals("", run.out(), "nothing starts before the usage is checked");
         assertNoStackTrace(run);
+    }
+
+    /**
+     * A configured naming URI (no {@code --naming}) whose scheme no backend serves is bad usage too:
+     * exit code 2, the reason with where the URI came from, and the usage. Until 2026-12-07 it exited 1.
+     */
+    @ParameterizedTest
+    @MethodSource("namingCommands")
+    void anUnknownConfiguredNamingSchemeIsAUsageErrorToo(List<String> args) {
+        String previous = System.setProperty(io.jipc.naming.NamingConfiguration.PROPERTY, "bogus://x");
+        try {
+            CliRun run = jipc(args.stream().filter(arg -> !arg.startsWith("--naming=")).toArray(String[]::new));
+            String err = withoutSlf4j(run.err());
+            assertEquals(2, run.exit(), args + ": " + err);
+            assertTrue(err.contains("no name service backend for 'bogus://x' (schemes here: local"), err);
+            assertTrue(err.contains("(the configured naming URI: -Djipc.naming, $JIPC_NAMING or "), err);
+            assertTrue(err.contains("Usage: jipc "), err);
+            assertNoStackTrace(run);
+        } finally {
+            if (previous == null) {
+                System.clearProperty(io.jipc.naming.NamingConfiguration.PROPERTY);
+            } else {
+                System.setProperty(io.jipc.naming.NamingConfiguration.PROPERTY, previous);
+            }
+        }
     }
 
     /** Standard error without the warning ZooKeeper's SLF4J prints once a JVM here (bin/jipc silences it). */

@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.naming.NameService;
 import io.jipc.naming.NameServiceUnavailableException;
+import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.NameServiceProvider;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -24,9 +25,20 @@ final class NamingOption {
                     + "~/.config/jipc/naming, else local:/)")
     URI uri;
 
-    /** Opens the name service; the caller closes it. */
+    /**
+     * Opens the name service; the caller closes it. A configured URI (no {@code --naming}) that is
+     * malformed, or whose scheme no backend here serves, is bad usage too ({@link
+     * IllegalArgumentException}: exit code 2 with the usage), as the same URI given with
+     * {@code --naming} is; until 2026-12-07 an unknown configured scheme exited 1.
+     */
     NameService open() {
-        return uri == null ? NameService.open() : NameService.open(uri);
+        if (uri != null) {
+            return NameService.open(uri);
+        }
+        URI configured = NamingConfiguration.uri(); // IllegalArgumentException if malformed, naming its source
+        KnownScheme.check(configured, " (the configured naming URI: -D" + NamingConfiguration.PROPERTY + ", $"
+                + NamingConfiguration.ENVIRONMENT + " or " + NamingConfiguration.configFile() + ")");
+        return NameService.open(configured);
     }
 
     /**
@@ -38,16 +50,30 @@ final class NamingOption {
         @Override
         public URI convert(String text) {
             URI uri = URI.create(text); // IllegalArgumentException: picocli's "Invalid value" usage error
+            try {
+                check(uri, "");
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+            return uri;
+        }
+
+        /**
+         * Refuses {@code uri} if it has no scheme or one no backend here serves, with the name
+         * service's own message followed by {@code where}; opens nothing that stays open.
+         *
+         * @throws IllegalArgumentException if the URI is refused
+         */
+        static void check(URI uri, String where) {
             String scheme = uri.getScheme();
             if (scheme != null && served(scheme)) {
-                return uri;
+                return;
             }
             try {
                 NameService.open(uri).close(); // refused before anything is opened: no scheme, or no backend
             } catch (IllegalArgumentException | NameServiceUnavailableException e) {
-                throw new TypeConversionException(e.getMessage());
+                throw new IllegalArgumentException(e.getMessage() + where, e);
             }
-            return uri;
         }
 
         private static boolean served(String scheme) {

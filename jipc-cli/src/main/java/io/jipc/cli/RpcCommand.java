@@ -176,7 +176,8 @@ final class RpcCommand {
                 return RpcClient.connect(uri, type, options);
             }
             NameSyntax.check(RpcClient.NAME_PREFIX + service); // a name no service can have: a usage error (exit 2)
-            try (NameService names = naming.open()) {
+            NameService opened = naming.open(); // a refused configured URI: a usage error (exit 2)
+            try (NameService names = opened) {
                 return RpcClient.lookup(names, service, type, options);
             } catch (IllegalArgumentException badRecord) { // a record's address, say: a failed call, exit 1
                 return fail("'" + service + "' as the name service has it: " + badRecord.getMessage());
