@@ -199,6 +199,9 @@ public final class SharedSegment implements AutoCloseable {
             if (e.errno() == Errno.EISDIR) {
                 throw new InsecureFileException("refusing " + name + ": not a regular file (a directory)");
             }
+            if (e.errno() == Errno.ENXIO) { // open(2) of a Unix-domain socket's file, or of a device with no driver
+                throw new InsecureFileException("refusing " + name + ": not a regular file (a socket or a device)");
+            }
             throw e;
         }
         Arena arena = null;

@@ -264,6 +264,9 @@ public final class SharedRegion extends Region {
                 case Errno.ENOENT -> throw new RegionNotFoundException("no region '" + name + "' (" + file + ")", e);
                 case Errno.ELOOP -> throw new InsecureFileException("refusing region " + file + ": it is a symbolic link");
                 case Errno.EISDIR -> throw new InsecureFileException("refusing region " + file + ": a directory");
+                // open(2) of a Unix-domain socket's file, or of a device with no driver
+                case Errno.ENXIO -> throw new InsecureFileException("refusing region " + file
+                        + ": not a regular file (a socket or a device)");
                 default -> throw e;
             }
         }

@@ -152,6 +152,27 @@ class SharedRegionTest {
         }
     }
 
+    /** A Unix-domain socket under a region's name is refused as not a regular file (it was a bare ENXIO). */
+    @Test
+    void aUnixSocketIsRefused(Path root) throws Exception {
+        Path file = root.resolve("region/sock");
+        Files.createDirectories(file.getParent());
+        try (java.nio.channels.ServerSocketChannel socket = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            // bound under a short name (a socket's path has at most 107 bytes), then moved in place
+            Path bound = Path.of("/dev/shm", "jipc-sock-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+            socket.bind(java.net.UnixDomainSocketAddress.of(bound));
+            Files.move(bound, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            for (Access access : Access.values()) {
+                InsecureFileException refused = assertThrows(InsecureFileException.class,
+                        () -> SharedRegion.open("sock", access));
+                assertTrue(refused.getMessage().contains("not a regular file"), refused.getMessage());
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** A FIFO under a region's name is refused at once; a read-only open of it waited for a writer for ever. */
     @Test
     void aFifoIsRefusedWithoutWaitingForAWriter(Path root) throws Exception {
