@@ -138,7 +138,10 @@ public final class RegionHandOff implements AutoCloseable {
         // the child's identity now, its liveness below from /proc (unknown, say EMFILE, is alive: the JDK's
         // ProcessHandle.isAlive() answered false then, and a live child was reported as exited)
         long childToken = childToken(child);
-        boolean tried = false; // a zero (or sub-millisecond) timeout still takes a child already waiting
+        // whether the listener's backlog was found empty (or waited on): until then a zero (or
+        // sub-millisecond) timeout and an interrupt still take a child already waiting, also one queued
+        // behind siblings and strangers (kept for their own deliverTo)
+        boolean tried = false;
         while (true) {
             if (closed) {
                 throw new io.jipc.ClosedException("region hand-off is closed");
@@ -156,7 +159,7 @@ public final class RegionHandOff implements AutoCloseable {
             // interrupted already: only a connection waiting at once is taken
             long wait = !tried && Thread.currentThread().isInterrupted() ? 0 : Math.min(left, ACCEPT_SLICE_MILLIS);
             int connection = FdPassing.accept(listener, wait, address());
-            tried = true;
+            tried = connection < 0;
             if (connection < 0) {
                 if (childToken == UNKNOWN) {
                     childToken = childToken(child); // /proc could not be read at the start: try again

@@ -10,6 +10,8 @@ import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -331,6 +333,36 @@ class AnonymousRegionTest {
                 assertFalse(ended.get(60, TimeUnit.SECONDS), "the status is cleared by the throw"); // a hang guard
                 waiter.join();
             }
+        }
+    }
+
+    /**
+     * A child already waiting behind a sibling in the listener's backlog gets the region from a
+     * deliverTo with a zero timeout, or an interrupted one (whose status stays set): until 2026-12-07
+     * the one look at once took the sibling's connection (kept for its own deliverTo) and the call
+     * then gave up ("did not come within 0s", InterruptedException) with the child waiting.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"zero timeout", "interrupted"})
+    void aChildQueuedBehindASiblingIsTakenAtOnce(String how) throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            ChildJvm first = child("anonymous", handOff.address(), "0");
+            awaitConnections(handOff.address(), 1);
+            ChildJvm second = child("anonymous", handOff.address(), "0");
+            awaitConnections(handOff.address(), 2); // both in the listener's backlog, the sibling first
+            if (how.equals("interrupted")) {
+                Thread.currentThread().interrupt();
+                handOff.deliverTo(second.process().toHandle(), LINE);
+                assertTrue(Thread.interrupted(), "the interrupt status stays set");
+            } else {
+                handOff.deliverTo(second.process().toHandle(), Duration.ZERO);
+            }
+            assertEquals("RECEIVED 4096 1", second.awaitLine("RECEIVED", LINE));
+            handOff.deliverTo(first.process().toHandle(), Duration.ZERO); // kept waiting: taken at once
+            assertEquals("RECEIVED 4096 2", first.awaitLine("RECEIVED", LINE));
+            second.assertSuccess(LINE);
+            first.assertSuccess(LINE);
         }
     }
 
