@@ -17,8 +17,14 @@ import java.util.Objects;
  *                          whether the claiming producer is dead
  * @param limit             bytes of the data area that records may occupy at once: the ring is full
  *                          when a claim would take more; at most {@code capacity}, a multiple of
- *                          {@link RecordDescriptor#ALIGNMENT}. With records of one power-of-two
- *                          length (never padded at the wrap) it bounds the number of records exactly.
+ *                          {@link RecordDescriptor#ALIGNMENT}, at least one record of {@code
+ *                          maxPayload}. With records of one power-of-two length (never padded at
+ *                          the wrap) it bounds the number of records exactly. A record that does not
+ *                          fit before the end of the data area takes the bytes to the end as padding
+ *                          too, so with records of varying length a limit below the capacity and
+ *                          below {@code 2 * recordLength(maxPayload) - ALIGNMENT} can refuse a large
+ *                          record for ever, in an empty ring: use such limits only with records of
+ *                          one power-of-two length (as jipc's mailboxes with a message limit do).
  */
 public record RingConfig(long capacity, int maxPayload, int intentSlots, boolean singleProducer,
                          WaitStrategy waitStrategy, long stallTimeoutNanos, long limit) {
@@ -38,6 +44,10 @@ public record RingConfig(long capacity, int maxPayload, int intentSlots, boolean
         if (maxPayload < 0 || maxPayload > RingDescriptor.maxPayloadFor(capacity)) {
             throw new IllegalArgumentException("max payload " + maxPayload + " must be between 0 and "
                     + RingDescriptor.maxPayloadFor(capacity) + " for a ring of " + capacity + " bytes");
+        }
+        if (limit < RecordDescriptor.recordLength(maxPayload)) { // RingDescriptor.readConfig refuses it too
+            throw new IllegalArgumentException("ring limit " + limit + " is below one record of the max payload "
+                    + maxPayload + " (" + RecordDescriptor.recordLength(maxPayload) + " bytes)");
         }
         if (intentSlots < 1 || intentSlots > RingDescriptor.MAX_INTENT_SLOTS) {
             throw new IllegalArgumentException("intent slots must be 1.." + RingDescriptor.MAX_INTENT_SLOTS

@@ -100,6 +100,9 @@ class RingLimitTest {
     void aLimitOutsideTheRingIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> limited(true, 8192));
         assertThrows(IllegalArgumentException.class, () -> limited(true, 100));
+        // below one record of the max payload: every attach refused it (CorruptSegmentException), so
+        // until 2026-12-07 a creator could make a ring nobody could attach
+        assertThrows(IllegalArgumentException.class, () -> limited(true, SLOT - RecordDescriptor.ALIGNMENT));
         try (RingFixture fixture = new RingFixture(limited(true, 512))) {
             fixture.ringMemory.set(ValueLayout.JAVA_LONG, RingDescriptor.LIMIT_OFFSET, 64); // below one record
             assertThrows(CorruptSegmentException.class, fixture::attach);
