@@ -11,6 +11,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MemoryBudget;
 import io.jipc.platform.ProcessIdentity;
+import io.jipc.platform.SparseFiles;
 import io.jipc.ring.FaultInjection;
 
 import java.lang.foreign.Arena;
@@ -234,6 +235,10 @@ public final class SharedSegment implements AutoCloseable {
                     throw new CorruptSegmentException(name + " is truncated: " + status.size()
                             + " bytes, shorter than the " + LENGTH + "-byte header");
                 }
+                // a copy with holes (cp --sparse=always of a durable mailbox, say) on a full file system:
+                // ENOSPC here, not a SIGBUS at the first access of a hole (jipc's own files have none)
+                SparseFiles.backHoles(fd, path, status, true, name,
+                        "a sparse file: a copy made with cp --sparse=always, rsync -S or tar -S, say");
                 arena = Arena.ofShared();
                 MemorySegment memory = Libc.mapShared(fd, status.size(), true, false, arena, name);
                 SharedSegment segment = new SharedSegment(path, arena, memory, status, -1);

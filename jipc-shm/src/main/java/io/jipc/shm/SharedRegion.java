@@ -10,6 +10,7 @@ import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.MemoryBudget;
 import io.jipc.platform.Printable;
+import io.jipc.platform.SparseFiles;
 import io.jipc.ring.FaultInjection;
 import io.jipc.segment.CreationLock;
 import io.jipc.segment.JipcRoot;
@@ -210,43 +211,11 @@ public final class SharedRegion extends Region {
 
     /**
      * Sees that every page of a sparse file (one with holes: a C program's {@code shm_open} and
-     * {@code ftruncate}, nothing written) can be backed, so that a full memory file system is an
-     * exception here and never a {@code SIGBUS} on a later access. Read-write: reserves the holes
-     * with {@code fallocate} over the whole size (it allocates only the holes and keeps the size),
-     * after {@link MemoryBudget#check}. Read-only ({@code fallocate} needs a writable descriptor):
-     * refuses the region when the file system's free space, or the memory budget, is below the
-     * holes' size; that is only an estimate of the moment, since every hole this process reads is
-     * allocated then.
+     * {@code ftruncate}, nothing written) can be backed ({@link SparseFiles#backHoles}).
      */
     private static void backHoles(int fd, Path path, FileStatus status, boolean writable) {
-        long holes = status.unallocatedBytes();
-        if (holes == 0) {
-            return; // jipc's own regions (reserved at create) and any file written in full
-        }
-        String file = path.toString();
-        String what = "region " + file + " of " + status.size() + " bytes, " + holes
-                + " of them never allocated (a sparse file, as shm_open and ftruncate make)";
-        MemoryBudget.check(holes, what);
-        if (writable) {
-            try {
-                Libc.allocate(fd, status.size(), file);
-            } catch (ErrnoException e) {
-                throw new ErrnoException(e.errno(), e.errnoName(), Errno.description(e.errno()) + "; " + what
-                        + ": jipc reserves them on open so that no access faults later", e.call(), file);
-            }
-            return;
-        }
-        long free;
-        try {
-            free = java.nio.file.Files.getFileStore(path).getUsableSpace();
-        } catch (java.io.IOException | SecurityException e) {
-            return; // not known: the kernel decides at the first access
-        }
-        if (holes > free) {
-            throw Errno.exception(Errno.ENOSPC, "jipc's space check", what + ", but only " + free
-                    + " bytes are free on its file system: reading a hole allocates it, so accesses would fault"
-                    + " (SIGBUS)");
-        }
+        SparseFiles.backHoles(fd, path, status, writable, "region " + path,
+                "a sparse file, as shm_open and ftruncate make");
     }
 
     /** Maps an existing region read-write. */
