@@ -53,7 +53,8 @@ final class HomeSession {
 
     /**
      * How many bytes may wait in a replica's outbox before the replica counts as fallen behind and is
-     * dropped: four whole-region updates, and at least 16 MiB.
+     * dropped: four whole-region updates, and at least 16 MiB. A replica's receiver reads ahead as much
+     * while reads hold an update off ({@link ReplicaInbox}).
      */
     static long outboxLimit(long regionSize) {
         return Math.max(16L << 20, 4 * (regionSize + DsmWire.MAX_OVERHEAD));

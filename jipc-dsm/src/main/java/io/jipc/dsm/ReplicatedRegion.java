@@ -75,8 +75,10 @@ import java.util.function.Function;
  * the write lock (first come first served locally, then in the home's queue). A read holds off the
  * application of incoming updates (and the frames behind them, in order), and a write section holds
  * off local reads: keep both short. A read may last longer than the peer timeout: the replica keeps
- * sending heartbeats meanwhile, so the home keeps it, unless the updates held off outgrow the home's
- * outbox for it (see docs/dsm.md); a home that closes or dies meanwhile does not cost the updates
+ * sending heartbeats meanwhile, and its receiver reads the frames behind the held update ahead into a
+ * queue in this process, so the home keeps it as long as the updates held off fit in that queue's bound,
+ * the home's for its outbox to the replica (four whole-region updates, at least 16 MiB; past it the home
+ * drops the replica: see docs/dsm.md); a home that closes or dies meanwhile does not cost the updates
  * received before: they are applied, in order, when the read ends (so {@link #lastSnapshot()} has
  * them), and then the replica fails. That holds also if another thread's call that must send to the
  * home ({@link #sync()}, {@link #write()}, the end of a write section) finds the home's end of the
@@ -146,6 +148,12 @@ public final class ReplicatedRegion implements AutoCloseable {
      * ({@link #takeWritersTurn}): the library's slice.
      */
     private static final long TURN_SLICE_NANOS = io.jipc.platform.Futex.SLICE_NANOS;
+    /**
+     * Longest wait for reads to end between two {@linkplain ReplicaInbox#readAhead() reads ahead} of the
+     * receiver ({@link #lockForUpdate}): the library's slice, so that the home's sends keep moving (over
+     * loopback the socket buffers take a few MiB a slice) while the wait ends as soon as the reads do.
+     */
+    private static final long READ_AHEAD_SLICE_NANOS = io.jipc.platform.Futex.SLICE_NANOS;
     /** Guards the queues of requests awaiting the home's answers, and the state. */
     private final Object pending = new Object();
     private final ArrayDeque<CompletableFuture<Long>> grants = new ArrayDeque<>();
@@ -159,6 +167,10 @@ public final class ReplicatedRegion implements AutoCloseable {
     private boolean revokeAsked;
     private final Object versionChanged = new Object();
     private final Thread receiver;
+    /** The home's frames, read ahead while an update waits for reads; the receiver's only. */
+    private final ReplicaInbox inbox;
+    /** An update waits for reads ({@link #lockForUpdate}); set by the receiver, for tests. */
+    private volatile boolean updateHeldOff;
     private volatile long version;
     private volatile State state = State.OPEN;
     private volatile RuntimeException failure;
@@ -183,6 +195,7 @@ public final class ReplicatedRegion implements AutoCloseable {
         this.readOnly = replica.asReadOnly();
         MemorySegment.copy(opened.frame(), DsmWire.SNAPSHOT_AT, replica, ValueLayout.JAVA_BYTE, 0, (int) size);
         this.version = opened.version();
+        this.inbox = new ReplicaInbox(connection, name, home, size, options);
         this.receiver = Thread.ofVirtual().name("jipc-dsm " + name).unstarted(this::receive);
     }
 
@@ -737,27 +750,19 @@ public final class ReplicatedRegion implements AutoCloseable {
 
     // ---- the home's frames ----
 
+    /**
+     * The receiver thread: dispatches the home's frames in the order they travel (those read ahead while an
+     * update waited for reads first: {@link ReplicaInbox}), heartbeats, and loses the replica at the end of
+     * the stream, the home's silence for the peer timeout, a failed connection or a REFUSED, after the
+     * frames received before it.
+     */
     private void receive() {
         long heartbeat = Timeouts.nanos(options.heartbeatInterval());
-        long lastHeard = System.nanoTime();
         try {
             while (state == State.OPEN) {
-                byte[] frame = connection.poll(options.heartbeatInterval());
-                long now = System.nanoTime();
+                byte[] frame = inbox.next(options.heartbeatInterval());
                 if (frame != null) {
-                    lastHeard = now;
                     dispatch(DsmWire.decode(frame, size));
-                } else if (connection.isEndOfStream()) {
-                    throw new RegionHomeLostException("the home of region " + name + " at " + Sockets.describe(home)
-                            + " closed the connection: it closed, or it dropped this replica (it drops one it"
-                            + " heard nothing from for its peer timeout, as after a stop of this process, or"
-                            + " whose outbox overflowed); open the region again to go on");
-                } else if (now - HomeSession.later(lastHeard, connection.lastReceived())
-                        > Timeouts.nanos(options.peerTimeout())) {
-                    // the bytes of a frame still under way count as heard (a long UPDATE over a slow link);
-                    // a stall of it for the peer timeout ends the connection (its frame timeout)
-                    throw new RegionHomeLostException("nothing heard from the home of region " + name + " at " + Sockets.describe(home)
-                            + " for " + Timeouts.text(options.peerTimeout()));
                 }
                 heartbeatIfDue(heartbeat);
             }
@@ -830,28 +835,50 @@ public final class ReplicatedRegion implements AutoCloseable {
     }
 
     /**
-     * Takes the replica's write lock for an update. While reads hold it off (for as long as they
-     * like), the receiver goes on sending heartbeats, so that the home does not take a replica whose
-     * process runs but reads for a long time for a stopped one and drop it; the frames behind the
-     * update wait, in order, in the connection (and the home's outbox, whose limit still applies).
-     * Woken by the lock when the last read ends, or at each heartbeat interval. A home that closes
-     * or dies meanwhile does not cost the update (nor the frames behind it): the heartbeats stop
-     * ({@link #heartbeatIfDue}), and the update is applied when the reads end, as one received before
-     * a loss by another thread's send is.
+     * Takes the replica's write lock for an update. Called by the receiver only, from {@link #dispatch};
+     * blocks while reads (of any thread of this process) hold the update off, for as long as they like.
+     * Meanwhile, at each {@linkplain #READ_AHEAD_SLICE_NANOS slice}, the receiver reads ahead
+     * ({@link ReplicaInbox#readAhead()}): it takes the frames that have arrived into a queue in this
+     * process, in order, so that the home's sends to this replica keep moving and it does not drop the
+     * replica as a slow reader; and it goes on sending heartbeats, so that the home does not take a replica
+     * whose process runs but reads for a long time for a stopped one. When the reads end, the update is
+     * applied and the queued frames are dispatched, in order, before any other. Memory: the queue holds at
+     * most the home's bound for its outbox to this replica (four whole-region updates, at least 16 MiB)
+     * plus one frame; past it the receiver reads no further, the frames behind wait in the sockets, and
+     * the home drops the replica, as one whose outbox overflowed. A home that closes, dies or resets the
+     * connection meanwhile costs neither the update nor the frames read ahead: the heartbeats stop
+     * ({@link #heartbeatIfDue}; an end seen while reading ahead stops them at once, and after the end of the
+     * stream or a reset other threads' sends throw without losing the replica: {@link #markHomeEndClosed}),
+     * and they are applied
+     * when the reads end, the replica lost only after them, as after a loss by another thread's send.
+     * Woken by the lock when the last read ends, or at each slice.
      *
      * @return false if the replica was closed (the lock is not held)
      */
     private boolean lockForUpdate() throws InterruptedException {
-        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
-        while (!replicaLock.writeLock().tryLock(heartbeat, TimeUnit.NANOSECONDS)) {
-            if (state == State.CLOSED) {
-                return false;
-            }
-            if (state == State.OPEN) {
-                heartbeatIfDue(heartbeat);
-            }
+        if (replicaLock.writeLock().tryLock()) {
+            return true;
         }
-        return true;
+        long heartbeat = Timeouts.nanos(options.heartbeatInterval());
+        long slice = Math.min(heartbeat, READ_AHEAD_SLICE_NANOS);
+        updateHeldOff = true;
+        try {
+            while (!replicaLock.writeLock().tryLock(slice, TimeUnit.NANOSECONDS)) {
+                if (state == State.CLOSED) {
+                    return false;
+                }
+                if (state == State.OPEN) {
+                    PeerClosedException homeEnd = inbox.readAhead();
+                    if (homeEnd != null) {
+                        markHomeEndClosed(homeEnd); // nothing is sent any more
+                    }
+                    heartbeatIfDue(heartbeat);
+                }
+            }
+            return true;
+        } finally {
+            updateHeldOff = false;
+        }
     }
 
     /**
@@ -860,10 +887,12 @@ public final class ReplicatedRegion implements AutoCloseable {
      * here, which would close the connection and throw away what the home sent before (the updates
      * and answers a closing home flushes, an update held off by a read): the heartbeats stop, and the
      * receiver reads on, applying the frames in order, to the end of the stream (or the connection's
-     * failure), which loses the replica after them. Called by the receiver only.
+     * failure), which loses the replica after them. None is sent either once reading ahead has seen such
+     * an end ({@link ReplicaInbox#ended()}): the connection may be closed, and a failed heartbeat would
+     * lose the replica before the frames read ahead. Called by the receiver only.
      */
     private void heartbeatIfDue(long heartbeat) throws InterruptedException {
-        if (homeEndClosed != null || System.nanoTime() - lastSent < heartbeat) {
+        if (homeEndClosed != null || inbox.ended() || System.nanoTime() - lastSent < heartbeat) {
             return;
         }
         if (!framesGoingOut.isEmpty()) {
@@ -892,16 +921,16 @@ public final class ReplicatedRegion implements AutoCloseable {
     }
 
     /**
-     * Whether a thread waits for this replica's write lock: in a process whose threads neither write nor
-     * close, the receiver with an update that open reads hold off. For tests ({@code ReplicaChild}).
+     * Whether the receiver has an update that open reads hold off ({@link #lockForUpdate}). For tests
+     * ({@code ReplicaChild}).
      */
-    boolean lockAwaited() {
-        return replicaLock.hasQueuedThreads();
+    boolean updateHeldOff() {
+        return updateHeldOff;
     }
 
     /**
-     * Whether a send (a heartbeat, or a call's frame) has found the home's end of the connection closed,
-     * so that no frame is sent any more. For tests ({@code ReplicaChild}).
+     * Whether a send (a heartbeat, or a call's frame) or the receiver reading ahead has found the home's end
+     * of the connection closed, so that no frame is sent any more. For tests ({@code ReplicaChild}).
      */
     boolean homeEndClosedSeen() {
         return homeEndClosed != null;
@@ -1023,8 +1052,8 @@ public final class ReplicatedRegion implements AutoCloseable {
     }
 
     /**
-     * A send (a heartbeat, or a frame of a call) found the home's end of the connection closed: no
-     * frame is sent any more, and the receiver reads on to the end of what the home sent (the first
+     * A send (a heartbeat, or a frame of a call), or the receiver reading ahead (the end of the stream, a
+     * reset), found the home's end of the connection closed: no frame is sent any more, and the receiver reads on to the end of what the home sent (the first
      * such failure is kept, for the messages). Any thread.
      */
     private void markHomeEndClosed(PeerClosedException e) {

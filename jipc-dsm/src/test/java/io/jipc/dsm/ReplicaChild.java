@@ -50,9 +50,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *     {@code millis}, closes it and prints {@code READ <version>} (the version the read saw).</li>
  * <li>{@code hold-read}: opens a read, prints {@code READING <version>}, and holds it open while it runs the
  *     next lines of standard input: {@code held} waits until an update waits for the read (the receiver
- *     has it: {@link ReplicatedRegion#lockAwaited()}) and prints {@code HELD}; {@code home-end-closed} waits
- *     until a send (the receiver's heartbeat) has found the home's end of the connection closed
- *     ({@link ReplicatedRegion#homeEndClosedSeen()}) and prints {@code HOME-END-CLOSED}; {@code aside sync} or
+ *     has it: {@link ReplicatedRegion#updateHeldOff()}) and prints {@code HELD}; {@code home-end-closed} waits
+ *     until a send (the receiver's heartbeat) or the receiver reading ahead has found the home's end of the
+ *     connection closed ({@link ReplicatedRegion#homeEndClosedSeen()}) and prints {@code HOME-END-CLOSED}; {@code aside sync} or
  *     {@code aside update <value>} has another thread call {@link ReplicatedRegion#sync()} or
  *     {@link ReplicatedRegion#update} (every slot set to {@code value}) and prints {@code ASIDE <outcome>}
  *     ({@link #aside}); {@code end-read} closes the read and prints {@code READ <version>} (the version the
@@ -203,7 +203,7 @@ public final class ReplicaChild {
                                 if (!next.equals("held")) {
                                     throw new IllegalArgumentException("unknown command inside hold-read: " + next);
                                 }
-                                while (!r.lockAwaited()) {
+                                while (!r.updateHeldOff()) {
                                     Thread.sleep(5);
                                 }
                                 say("HELD");

@@ -227,6 +227,94 @@ class ReplicatedRegionProcessTest {
     }
 
     /**
+     * A read held for longer than the peer timeout (the default 3 s) while another process (this one) writes
+     * sections of a 16 MiB region keeps the replica, also when each section changes every byte: while the read
+     * holds the first update off, the reader's receiver reads the frames behind it ahead into its process, so
+     * the home's sends to it keep moving, and when the read ends the replica applies them all, in order, and
+     * has the home's bytes. Until 2026-12-07 the receiver read nothing while an update waited: the home's send
+     * of a large update stalled in the socket buffers for the peer timeout, and the home dropped the replica
+     * as a slow reader (an explorer lost it in 3 of 3 runs); sections of few bytes fitted in the buffers.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"every byte", "few bytes"})
+    void aReadHeldLongerThanThePeerTimeoutWhileLargeSectionsAreWrittenKeepsTheReplica(String changed) throws Exception {
+        DsmOptions defaults = DsmOptions.defaults();
+        long size = 16 << 20;
+        int sections = 3;
+        startHome(defaults);
+        ChildJvm reader = replicaChildren(1, port(home), "read-ahead", size, defaults).getFirst();
+        ReplicatedRegion writer = open(port(home), "read-ahead", size, defaults);
+        // set-up, not a measure: the read outlasts the writes and, by far, the peer timeout
+        tell(reader, "long-read " + 3 * defaults.peerTimeout().toMillis());
+        assertEquals("READING 0", reader.awaitLine("READING", LONG));
+        Random random = new Random(63);
+        byte[] bytes = new byte[(int) size];
+        for (int i = 1; i <= sections; i++) {
+            long value = i;
+            boolean everyByte = changed.equals("every byte");
+            if (everyByte) {
+                random.nextBytes(bytes); // outside the section, which holds the region's lock
+            }
+            writer.update(s -> {
+                if (everyByte) {
+                    MemorySegment.copy(MemorySegment.ofArray(bytes), 0, s, 0, size);
+                } else {
+                    ReplicaChild.fill(s, value);
+                }
+            });
+        }
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG), "the read saw one version throughout");
+        tell(reader, "state"); // fails (the child exits 1) if the replica was lost
+        assertEquals(state(writer), reader.awaitLine("STATE", LONG), "the reader has every section, the last one last");
+        assertTrue(writer.isConnected());
+        assertEquals(2, status().replicas(), "the home kept both replicas");
+        finish(reader);
+    }
+
+    /**
+     * The read-ahead is bounded: a read held while another process (this one) writes sections of a 1 MiB
+     * region that change every byte, one at a time, so that the reader's receiver could take each as it
+     * comes, costs the replica once more is written than the bound (the home's for its outbox to the
+     * replica, 16 MiB here), the socket buffers and the home's outbox together hold: the home drops it.
+     * When the read ends, the replica applies what it had received, in order (its last bytes are those of
+     * the version it reached), and only then fails.
+     */
+    @Test
+    void aReadHeldWhileMoreIsWrittenThanTheReadAheadHoldsCostsTheReplicaAfterWhatItHadReceived() throws Exception {
+        DsmOptions defaults = DsmOptions.defaults();
+        int size = 1 << 20;
+        int sections = 64; // 64 MiB: more than the read-ahead (16 MiB), the buffers (a few MiB) and the outbox (16 MiB)
+        startHome(defaults);
+        ChildJvm reader = replicaChildren(1, port(home), "read-ahead-bound", size, defaults).getFirst();
+        ReplicatedRegion writer = open(port(home), "read-ahead-bound", size, defaults);
+        holdRead(reader);
+        Random random = new Random(64);
+        byte[] bytes = new byte[size];
+        List<String> crcs = new ArrayList<>(List.of(ReplicaChild.crc(new byte[size])));
+        int written = 0;
+        while (written < sections && status().replicas() == 2) {
+            random.nextBytes(bytes);
+            writer.update(s -> MemorySegment.copy(MemorySegment.ofArray(bytes), 0, s, 0, size));
+            crcs.add(ReplicaChild.crc(bytes));
+            written++;
+            // set-up, not a measure: the reader's receiver has time to take each update, so that what ends it
+            // is the read-ahead's bound, not the home's outbox overflowing with updates written faster
+            Thread.sleep(100);
+        }
+        awaitTrue(() -> status().replicas() == 1, "the home drops the reader");
+        tell(reader, "end-read");
+        assertEquals("READ 0", reader.awaitLine("READ ", LONG));
+        tell(reader, "await-loss");
+        String[] gone = reader.awaitLine("GONE", LONG).split(" ");
+        int version = Integer.parseInt(gone[1]);
+        assertTrue(version >= 1 && version < written, "the reader applied the held update, not every one of "
+                + written + ": " + version);
+        assertEquals(crcs.get(version), gone[2], "the reader's last bytes are those of its version");
+        assertTrue(writer.isConnected());
+        finish(reader);
+    }
+
+    /**
      * A home that closes while a replica's read holds off the updates the home had sent: the read outlasts
      * many heartbeat intervals and the peer timeout after the close, and when it ends the replica applies the
      * updates, in order, and only then fails, so its lastSnapshot() and version hold the last section the home
@@ -346,8 +434,9 @@ class ReplicatedRegionProcessTest {
     }
 
     /**
-     * Once the reader's heartbeats have found the home's end closed (so that the call's frame cannot go:
-     * a first frame after the close may still leave, and then waits for its answer until the read ends),
+     * Once the reader's receiver (reading ahead, or heartbeating) has found the home's end closed (so that
+     * the call's frame cannot go: a first frame after the close may still leave, and then waits for its
+     * answer until the read ends),
      * another thread of the reader makes {@code call} ({@code sync} or {@code update <v>}), which fails as
      * the home's end is closed; then the read ends.
      */
