@@ -173,18 +173,18 @@ public final class PipeChannel implements AutoCloseable, Selectable {
 
     /** Sends {@code message}, waiting for room as long as it takes. */
     public void put(byte[] message) throws InterruptedException {
-        send(wrap(message), Deadlines.NONE);
+        send(wrap(message), Deadlines.NONE, false);
     }
 
     /** Sends {@code message}'s remaining bytes, waiting for room as long as it takes. */
     public void put(ByteBuffer message) throws InterruptedException {
-        send(Objects.requireNonNull(message, "message").duplicate(), Deadlines.NONE);
+        send(Objects.requireNonNull(message, "message").duplicate(), Deadlines.NONE, false);
     }
 
     /** Sends {@code message} if the pipe has room to begin it now (false while another thread sends); see the class comment. */
     public boolean offer(byte[] message) {
         try {
-            return send(wrap(message), Deadlines.NOW);
+            return send(wrap(message), Deadlines.NOW, true);
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
         }
@@ -192,19 +192,27 @@ public final class PipeChannel implements AutoCloseable, Selectable {
 
     /**
      * Sends {@code message} if the pipe has room to begin it, and no other thread is sending, within {@code timeout}.
+     * A century or more is no limit; the offer still writes nothing until there is room for the whole
+     * frame (until 2026-12-07 such an offer began as {@link #put(byte[])} does, and could end at the
+     * frame timeout with the channel closed).
      *
      * @throws InterruptedException if interrupted while waiting, or already when the message cannot be
      *                              begun at once, whatever the timeout (also zero or negative); nothing was sent
      */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
-        return send(wrap(message), Deadlines.after(timeout));
+        return send(wrap(message), Deadlines.after(timeout), true);
     }
 
     private static ByteBuffer wrap(byte[] message) {
         return ByteBuffer.wrap(Objects.requireNonNull(message, "message"));
     }
 
-    private boolean send(ByteBuffer message, long deadline) throws InterruptedException {
+    /**
+     * Sends one frame: {@code whole} (an offer) begins only with room for all of it, else begins as
+     * soon as any of it fits (a put, whose deadline is {@link Deadlines#NONE}). Not the deadline but
+     * {@code whole} tells them apart: a timed offer of a century or more has {@link Deadlines#NONE} too.
+     */
+    private boolean send(ByteBuffer message, long deadline, boolean whole) throws InterruptedException {
         if (out == null) {
             throw new UnsupportedOperationException("this channel has no pipe to send on");
         }
@@ -222,7 +230,7 @@ public final class PipeChannel implements AutoCloseable, Selectable {
                     : FrameCodec.encode(message, false);
             // an offer begins only with room for the whole frame (or returns false, nothing written);
             // put begins as soon as any of it fits, as a socket's put does: its rest is bounded by the frame timeout
-            int begun = deadline == Deadlines.NONE ? out.beginAny(frame) : out.beginWhole(frame, deadline);
+            int begun = whole ? out.beginWhole(frame, deadline) : out.beginAny(frame);
             if (begun == 0) {
                 return false; // no room for the whole frame before the deadline: nothing written
             }
