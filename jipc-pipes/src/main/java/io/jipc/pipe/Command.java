@@ -4,7 +4,6 @@ import io.jipc.platform.JavaCommand;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +33,7 @@ public final class Command {
     private Redirect stdout = Redirect.INHERIT;
     private Redirect stderr = Redirect.INHERIT;
     private final Map<Integer, Passed> passed = new TreeMap<>();
-    private final Map<String, String> environment = new LinkedHashMap<>(System.getenv());
+    private final Map<String, String> environment = new ChildEnvironment(System.getenv());
     private Path directory;
 
     private Command(List<String> argv) {
@@ -107,7 +106,16 @@ public final class Command {
         return this;
     }
 
-    /** The child's environment, a copy of this process's to start with; change it freely. */
+    /**
+     * The child's environment, a copy of this process's to start with; change it freely. As
+     * {@link ProcessBuilder#environment()}'s, the map refuses what cannot be passed as a
+     * {@code NAME=value} string, when it is put (also through {@code putAll}, {@code merge},
+     * an entry's {@code setValue}, ...), with nothing changed: a null name or value with
+     * {@link NullPointerException}; a name that is empty or contains {@code '='} or NUL, or a value
+     * that contains NUL, with {@link IllegalArgumentException} (until 2026-12-07 a null value was
+     * passed as {@code "null"} and {@code A=B -> C} became {@code A -> B=C}). An empty name is
+     * refused although {@code ProcessBuilder} lets it through: no child could look it up.
+     */
     public Map<String, String> environment() {
         return environment;
     }
