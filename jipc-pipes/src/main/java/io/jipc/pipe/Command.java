@@ -88,7 +88,8 @@ public final class Command {
      * whose other end the parent gets from {@link ChildProcess#passedReader}/{@link ChildProcess#passedWriter}
      * ({@code input} tells the direction: true for a descriptor the child reads), or an existing end
      * with {@link Redirect#from(PipeReader)}/{@link Redirect#to(PipeWriter)}. A Java child adopts it with
-     * {@link PipeReader#adopt}/{@link PipeWriter#adopt} or {@link PipeChannel#inherited}.
+     * {@link PipeReader#adopt}/{@link PipeWriter#adopt}, or, for the descriptors
+     * {@link PipeChannel#prepare} passes, {@link PipeChannel#toParent()}.
      */
     public Command passFd(int childFd, Redirect redirect, boolean input) {
         if (childFd < 3) {

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * followed, also one that names a FIFO (it is refused with {@link IllegalArgumentException} "PATH is
  * a symbolic link (not followed)"), so the FIFO opened is the file found at that path and never one
  * a link planted or swapped there leads to (the opens use {@code O_NOFOLLOW}). Pass the link's target
- * ({@link Path#toRealPath()}) to open a FIFO through a link you trust.
+ * ({@link Path#toRealPath(java.nio.file.LinkOption...)}) to open a FIFO through a link you trust.
  * A timed open that sees no other side in time throws {@link OpenTimeoutException}. Waiting opens
  * are interruptible and virtual-thread friendly; a thread interrupted already gets
  * {@link InterruptedException} from a waiting or timed open that cannot complete at once (also with a

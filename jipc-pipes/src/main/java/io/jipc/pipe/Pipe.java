@@ -9,7 +9,8 @@ import io.jipc.platform.Pipes;
  *
  * <p>A pipe has no name: other processes get an end by inheriting it, which is what
  * {@link Command} arranges for the children it starts. Within one process a pipe is mostly useful
- * to hand one end to a child ({@link Command#stdin(PipeReader)}, {@link Command#passFd}).
+ * to hand one end to a child ({@link Command#stdin(Redirect) Command.stdin(Redirect.from(reader))},
+ * {@link Command#passFd}).
  * Both ends are close-on-exec in this process: a child gets only the ends it is given.
  *
  * <p>The kernel semantics, all kept: a reader waits while the pipe is empty, a writer while it is
