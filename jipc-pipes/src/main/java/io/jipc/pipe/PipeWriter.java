@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -44,7 +45,10 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Who may call</h2>
  * Safe for use by several threads, platform or virtual; blocking as in {@link PipeReader}: a
  * writer waiting for room sleeps in {@code poll(2)} or parks (virtual threads), is interruptible and
- * is ended by {@link #close()} with {@link ClosedException}.
+ * is ended by {@link #close()} with {@link ClosedException}. No byte of any write reaches the pipe
+ * after {@link #close()} returned: a write blocked meanwhile ends with the bytes it wrote before
+ * (until 2026-12-07 a platform thread blocked in a write wrote up to one more pipe-full once the
+ * reader made room after the close).
  *
  * <h2>Memory consistency effects</h2>
  * Actions before a write happen-before the return of the read, in any process, that returned the
@@ -56,6 +60,12 @@ public final class PipeWriter extends PipeEnd {
     private static final long ROOM_PAUSE_MIN_MICROS = 200;
     /** Longest pause of {@link #beginWhole}; bounds how late it sees room, an interrupt is seen at once. */
     private static final long ROOM_PAUSE_MAX_MICROS = 10_000;
+
+    /**
+     * Threads inside a {@code write(2)} of this writer, or about to begin one: {@link #close()} waits
+     * for them to leave, so that no write begins, or is still going on, once it returned.
+     */
+    private final AtomicInteger writing = new AtomicInteger();
 
     PipeWriter(FdHandle handle) {
         super(handle);
@@ -300,7 +310,7 @@ public final class PipeWriter extends PipeEnd {
         try {
             long written = 0;
             while (written < length) {
-                long n = Pipes.write(fd, source.asSlice(written), handle.subject());
+                long n = writeUnlessClosed(fd, source.asSlice(written));
                 if (n > 0) {
                     written += n;
                     progress[0] = written;
@@ -323,6 +333,39 @@ public final class PipeWriter extends PipeEnd {
         }
     }
 
+
+    /**
+     * One non-blocking {@code write(2)}, unless this writer is closed: throws {@link ClosedException}
+     * then, with nothing written. Pairs with {@link #close()}: this thread counts itself in
+     * ({@link #writing}), then looks at the close; the closer marks the handle closed, then waits
+     * until the count is 0. Both are sequentially consistent, so either this thread sees the close,
+     * or the closer sees it counted and waits for its write(2) to return.
+     */
+    private long writeUnlessClosed(int fd, MemorySegment source) {
+        writing.incrementAndGet();
+        try {
+            if (handle.isClosed()) {
+                throw new ClosedException(handle.subject() + " was closed while writing");
+            }
+            return Pipes.write(fd, source, handle.subject());
+        } finally {
+            writing.decrementAndGet();
+        }
+    }
+
+    /**
+     * Closes this end (see {@link PipeEnd#close()}). Returns once no {@code write(2)} of this writer
+     * is going on: writes on other threads end with {@link ClosedException}, with the bytes they
+     * wrote before (a buffer's position tells how many); none reaches the pipe after this returned.
+     * Waits only for a non-blocking {@code write(2)} under way to return, never for room.
+     */
+    @Override
+    public void close() {
+        super.close();
+        while (writing.get() != 0) {
+            Thread.yield(); // a write(2) of a non-blocking descriptor: it returns at once
+        }
+    }
 
     /** An {@link OutputStream} view; an interrupt while it waits becomes an {@link InterruptedIOException}. */
     public OutputStream asOutputStream() {
