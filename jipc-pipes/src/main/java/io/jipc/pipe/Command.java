@@ -128,13 +128,18 @@ public final class Command {
     }
 
     /**
-     * Starts the child.
+     * Starts the child. Never waits for another process: the files of redirects are opened here,
+     * before the spawn, without waiting (see {@link Redirect#from(Path)}), and the spawn returns once
+     * the child has exec'ed its program or failed to.
      *
-     * @throws io.jipc.ErrnoException if the child cannot be started: the message names the program
-     *                                ({@code ENOENT ... from posix_spawnp of PROGRAM} when it is not
-     *                                found), or, when that is what failed, the redirect's file or the
-     *                                working directory ({@code ... of cat, opening /in.txt for stdin},
-     *                                {@code ... of true, changing to working directory /d})
+     * @throws io.jipc.ErrnoException   if the child cannot be started: the message names the program
+     *                                  ({@code ENOENT ... from posix_spawnp of PROGRAM} when it is not
+     *                                  found), or, when that is what failed, the redirect's file
+     *                                  ({@code ENOENT ... from open of /in.txt (stdin of cat)}) or the
+     *                                  working directory ({@code ... of true, changing to working directory /d})
+     * @throws NoReaderException        if an output redirect's file is a FIFO that no process has open
+     *                                  for reading
+     * @throws IllegalArgumentException if an input redirect's file is a FIFO
      */
     public ChildProcess start() {
         return Spawner.spawn(this);

@@ -11,4 +11,10 @@ public class NoReaderException extends ErrnoException {
     public NoReaderException(String path) {
         super(ENXIO, Errno.name(ENXIO), "no process has the FIFO open for reading", "open for writing", path);
     }
+
+    /** For a FIFO named by {@code subject} (a path and what it was opened for), from the open's {@code cause}. */
+    NoReaderException(String subject, Throwable cause) {
+        this(subject);
+        initCause(cause);
+    }
 }

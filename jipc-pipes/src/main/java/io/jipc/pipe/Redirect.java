@@ -34,17 +34,31 @@ public final class Redirect {
         this.description = description;
     }
 
-    /** Standard input read from a file. */
+    /**
+     * Standard input read from a file. {@link Command#start()} opens it before it spawns the child,
+     * as the child would (relative to this process's working directory, links followed), but never
+     * waits in the open, and fails if it cannot open it ({@link io.jipc.ErrnoException} naming the
+     * file and the stream). A FIFO is refused ({@link IllegalArgumentException}): while no writer has
+     * it open, the child's reads would return end of file at once, and a read open waits for a
+     * writer. Open it with {@link Fifo#openReader(Path, java.time.Duration)} (interruptible) and give
+     * its reader with {@link #from(PipeReader)}.
+     */
     public static Redirect from(Path file) {
         return new Redirect(Kind.READ_FILE, Objects.requireNonNull(file), null, false, "< " + file);
     }
 
-    /** Output written to a file, created (mode 0644 before the umask) or truncated. */
+    /**
+     * Output written to a file, created (mode 0644 before the umask) or truncated, by
+     * {@link Command#start()} before it spawns the child, without waiting (see {@link #from(Path)}).
+     * A FIFO is taken if a process has it open for reading, else {@link NoReaderException} at once;
+     * {@link Fifo#openWriter(Path, java.time.Duration)} waits for a reader, and its writer is given with
+     * {@link #to(PipeWriter)}.
+     */
     public static Redirect to(Path file) {
         return new Redirect(Kind.TRUNCATE_FILE, Objects.requireNonNull(file), null, false, "> " + file);
     }
 
-    /** Output appended to a file, created if missing. */
+    /** Output appended to a file, created if missing; opened as {@link #to(Path)} says. */
     public static Redirect appendTo(Path file) {
         return new Redirect(Kind.APPEND_FILE, Objects.requireNonNull(file), null, false, ">> " + file);
     }
@@ -65,6 +79,13 @@ public final class Redirect {
      * so, as after {@code cmd <&3}: a child that makes it non-blocking makes it so for the others.
      * (Until 2026-12-05 such a child always got a new description and its {@code select} never
      * returned.)
+     *
+     * <p>A reader of {@link Fifo#openReaderNow} given before any writer opened the FIFO: the parent's
+     * reads wait for the first writer, the child's do not. A blocking {@code read} of a FIFO that no
+     * writer has open returns 0, end of file (only an open waits for a writer), so a child such as
+     * {@code cat} ends at once, and what a writer writes later is there for the parent's reader
+     * only. Give a child a reader of {@link Fifo#openReader(Path)} (or its timed form), which returns
+     * once a writer has the FIFO open.
      */
     public static Redirect from(PipeReader reader) {
         return new Redirect(Kind.PIPE_END, null, reader.handle, true, "< " + reader);

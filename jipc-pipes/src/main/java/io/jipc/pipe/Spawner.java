@@ -6,7 +6,6 @@ import io.jipc.platform.Libc;
 import io.jipc.platform.Pipes;
 import io.jipc.platform.Processes;
 import io.jipc.platform.Processes.Dup2;
-import io.jipc.platform.Processes.OpenFile;
 import io.jipc.platform.Processes.SpawnAction;
 
 import java.nio.file.Files;
@@ -19,6 +18,10 @@ import java.util.TreeMap;
 
 /**
  * Turns a {@link Command} into the descriptor actions of {@code posix_spawnp} and starts it.
+ *
+ * <p>Nothing the child does before its {@code exec} may wait: {@code posix_spawnp}'s child shares
+ * this JVM's memory and holds the calling thread, uninterruptibly, until it execs or fails. So the
+ * files of redirects are opened here, before the spawn ({@link #openFile}), never by a file action.
  *
  * <p>Every descriptor the child gets is a fresh close-on-exec descriptor of this process, numbered
  * above every target so that no action overwrites the source of a later one; it is dup'ed onto its
@@ -33,8 +36,6 @@ final class Spawner {
     private final int firstFree;
     private final List<SpawnAction> actions = new ArrayList<>();
     private final List<Integer> childSide = new ArrayList<>();
-    /** The files the child's descriptors are opened on, in the order of the actions, for {@link #blame}. */
-    private final List<FileAction> files = new ArrayList<>();
         private final Map<Integer, PipeEnd> parentEnds = new TreeMap<>();
 
     private Spawner(Command command) {
@@ -104,54 +105,75 @@ final class Spawner {
         }
     }
 
+    /**
+     * Opens a redirect's file here, as the child's {@code open} would (relative to this process's
+     * working directory, following links; created with mode {@value #FILE_MODE} before the umask),
+     * but with {@code O_NONBLOCK}, so that the open never waits, then gives the child that
+     * description, made blocking again. A FIFO, whose open would wait for the other side, is taken
+     * only when that side is there: for writing if a process has it open for reading, else
+     * {@link NoReaderException}; for reading never, since the child's reads would return end of file
+     * at once while no writer has it open ({@link IllegalArgumentException}: {@link Fifo#openReader}
+     * waits for a writer, interruptibly, and its reader is then given with
+     * {@link Redirect#from(PipeReader)}).
+     *
+     * @throws ErrnoException naming the file and the stream if the open fails
+     */
     private void openFile(int target, Redirect redirect, int flags) {
-        actions.add(new OpenFile(target, redirect.file().toString(), flags, FILE_MODE));
-        files.add(new FileAction(streamName(target), redirect.file(), (flags & Libc.O_WRONLY) != 0));
+        Path file = redirect.file();
+        String subject = file + " (" + streamName(target) + " of " + command.program() + ")";
+        boolean write = (flags & Libc.O_WRONLY) != 0;
+        if (!write && isFifo(file)) { // looked at first: a read open, even a moment's, would release a waiting writer
+            throw new IllegalArgumentException(subject + " is a FIFO: a child reading it would see end of file at"
+                    + " once while no writer has it open; open it with Fifo.openReader(path[, timeout]), which waits"
+                    + " for a writer, and give the reader with Redirect.from(reader)");
+        }
+        int fd;
+        try {
+            fd = Libc.open(file.toString(), flags | Libc.O_NONBLOCK | Libc.O_CLOEXEC, FILE_MODE);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENXIO && write && isFifo(file)) {
+                throw new NoReaderException(subject + "; Fifo.openWriter waits for a reader, then give its writer"
+                        + " with Redirect.to(writer)", e);
+            }
+            throw Errno.exception(e.errno(), "open", subject);
+        }
+        childSide.add(fd); // closed after the spawn, or when this fails
+        Pipes.setNonBlocking(fd, false, subject);
+        actions.add(new Dup2(raise(fd), target));
     }
 
-    private record FileAction(String stream, Path file, boolean write) {
+    /** Whether {@code file} (links followed, as by the open) is a FIFO; false if it cannot be looked at. */
+    private static boolean isFifo(Path file) {
+        int fd;
+        try {
+            fd = Libc.open(file.toString(), Libc.O_PATH | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            return false;
+        }
+        try {
+            return Libc.fstat(fd, file.toString()).isFifo();
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     /**
-     * {@code posix_spawnp} reports a failed file action (the open of a redirect's file, the change to
-     * the working directory) with the errno of the action, as it reports a failed exec of the
-     * program: the exception names the first of the files, in the order the child opens them, then
-     * the directory, that explains the errno, and only if none does the program, as before.
+     * {@code posix_spawnp} reports a failed change to the working directory with its errno, as it
+     * reports a failed exec of the program: the exception names the directory if it explains the
+     * errno, else the program, as before.
      */
     private ErrnoException blame(ErrnoException e) {
         int errno = e.errno();
-        String culprit = null;
-        for (FileAction file : files) {
-            if (cannotOpen(file.file(), file.write(), errno)) {
-                culprit = "opening " + file.file() + " for " + file.stream();
-                break;
-            }
-        }
         Path directory = command.directory();
-        if (culprit == null && directory != null && (errno == Errno.EACCES
+        if (directory == null || !(errno == Errno.EACCES
                 ? Files.isDirectory(directory) && !Files.isExecutable(directory)
                 : (errno == Errno.ENOENT || errno == Errno.ENOTDIR) && !Files.isDirectory(directory))) {
-            culprit = "changing to working directory " + directory;
-        }
-        if (culprit == null) {
             return e;
         }
-        ErrnoException named = Errno.exception(errno, e.call(), command.program() + ", " + culprit);
+        ErrnoException named = Errno.exception(errno, e.call(), command.program() + ", changing to working directory "
+                + directory);
         named.initCause(e);
         return named;
-    }
-
-    /** Whether opening {@code file} (for writing: creating it if missing) plausibly fails with {@code errno}. */
-    private static boolean cannotOpen(Path file, boolean write, int errno) {
-        boolean exists = Files.exists(file);
-        Path parent = file.toAbsolutePath().getParent();
-        return switch (errno) {
-            case Errno.ENOENT, Errno.ENOTDIR -> !exists && (!write || parent == null || !Files.isDirectory(parent));
-            case Errno.EACCES -> exists ? !(write ? Files.isWritable(file) : Files.isReadable(file))
-                    : !write || parent == null || !Files.isWritable(parent);
-            case Errno.EISDIR -> write && Files.isDirectory(file);
-            default -> false;
-        };
     }
 
     /**

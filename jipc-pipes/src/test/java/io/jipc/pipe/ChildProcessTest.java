@@ -143,16 +143,15 @@ class ChildProcessTest {
             assertEquals("ENOENT (No such file or directory) from posix_spawnp of true, changing to working directory "
                     + missing, e.getMessage());
             e = assertThrows(ErrnoException.class, () -> Command.of("cat").stdin(Redirect.from(missing)).start());
-            assertEquals("ENOENT (No such file or directory) from posix_spawnp of cat, opening " + missing
-                    + " for stdin", e.getMessage());
+            assertEquals("ENOENT (No such file or directory) from open of " + missing + " (stdin of cat)",
+                    e.getMessage());
             Path output = missing.resolve("out.txt");
             e = assertThrows(ErrnoException.class, () -> Command.of("true").stdout(Redirect.DISCARD)
                     .stderr(Redirect.appendTo(output)).start());
-            assertEquals("ENOENT (No such file or directory) from posix_spawnp of true, opening " + output
-                    + " for stderr", e.getMessage());
-            e = assertThrows(ErrnoException.class, () -> Command.of("true").stdout(Redirect.to(dir)).start());
-            assertEquals("EISDIR (Is a directory) from posix_spawnp of true, opening " + dir + " for stdout",
+            assertEquals("ENOENT (No such file or directory) from open of " + output + " (stderr of true)",
                     e.getMessage());
+            e = assertThrows(ErrnoException.class, () -> Command.of("true").stdout(Redirect.to(dir)).start());
+            assertEquals("EISDIR (Is a directory) from open of " + dir + " (stdout of true)", e.getMessage());
             // files and directory fine: the program is still named
             e = assertThrows(ErrnoException.class, () -> Command.of("no-such-program-jipc").directory(dir)
                     .stdin(Redirect.DISCARD).stdout(Redirect.to(dir.resolve("out.txt"))).start());
