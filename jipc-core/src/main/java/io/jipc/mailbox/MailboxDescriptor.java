@@ -31,8 +31,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *      512       8  taken wait block: waiting flag (int) | taken signal (int: futex word);
  *                   rendezvous senders sleep there until a receiver took their message
  *      520     120  reserved (zero)
- *      640       8  waiting receiver (long token; 0 = none): a process blocked in a receive
- *      648     120  reserved (zero)
+ *      640       8  waiting receiver (long token; 0 = none): the last process that started
+ *                   waiting in a receive, 0 once that one stopped (kept for older versions)
+ *      648       8  waiting receivers (long bitmap): bit r set while the process of receivers
+ *                   entry r has receive calls waiting; 0 in older files, unknown to older
+ *                   processes
+ *      656     112  reserved (zero)
  *      768      16  the two parties of a link (long tokens; 0 = free)
  *      784     240  reserved (zero)
  *     1024    2048  rendezvous tickets: 64 x 32 bytes, one per blocked rendezvous sender:
@@ -63,7 +67,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the slot marks nothing; an older receiver holds a marked message as it holds any (see {@link
  * Rendezvous}), and an older sender's tickets are never marked. Nor does the taken state's
  * {@code UNCLEARED} bit (see {@link Rendezvous}): an older process reads it as a taken state
- * naming no receiver. The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * naming no receiver. Nor does the waiting receivers bitmap, in bytes that every version left zero:
+ * a receiver writes both it and the older waiting receiver word, so an older sender sees a newer
+ * receiver waiting as it did, and a sender reads both, so it sees an older receiver (which writes
+ * only the word) as well. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {
@@ -91,6 +98,7 @@ public final class MailboxDescriptor {
     public static final int TAKEN_WAITING_OFFSET = 512;
     public static final int TAKEN_SIGNAL_OFFSET = 516;
     public static final int WAITING_RECEIVER_OFFSET = 640;
+    public static final int WAITING_RECEIVERS_OFFSET = 648;
     public static final int TICKETS_OFFSET = 1024;
     public static final int TICKET_LENGTH = 32;
     public static final int TICKET_OWNER_OFFSET = 0;
@@ -129,7 +137,8 @@ public final class MailboxDescriptor {
             JAVA_INT.withName("takenSignal"),
             MemoryLayout.paddingLayout(120),
             JAVA_LONG.withName("waitingReceiver"),
-            MemoryLayout.paddingLayout(120),
+            JAVA_LONG.withName("waitingReceivers"),
+            MemoryLayout.paddingLayout(112),
             MemoryLayout.sequenceLayout(PARTIES, JAVA_LONG).withName("parties"),
             MemoryLayout.paddingLayout(240),
             MemoryLayout.sequenceLayout(TICKETS, MemoryLayout.structLayout(

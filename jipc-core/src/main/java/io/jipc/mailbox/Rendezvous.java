@@ -22,8 +22,19 @@ import static io.jipc.mailbox.MailboxDescriptor.TICKET_STATE_OFFSET;
  * The shared state through which a sender meets the receiver of its message, in a mailbox with
  * headers: the ticket table through which a sender learns that (and which) receiver took its
  * message — every send of a rendezvous mailbox, and {@link Mailbox#transfer(byte[])} in any — the
- * word on which such senders sleep, the word that says a receiver is blocked in a receive, and the
- * table of receiving processes that a ticket's state points into.
+ * word on which such senders sleep, the words that say which receiving processes are blocked in a
+ * receive, and the table of receiving processes that a ticket's state points into.
+ *
+ * <h2>Waiting receivers</h2>
+ * An at-once offer hands over only while a receive call waits ({@link #receiverWaiting}). Each
+ * process that has receive calls waiting sets its bit (its index {@code r} in the receivers table)
+ * in the waiting receivers word, from its first waiting call to the end of its last one or the
+ * close of its last handle ({@link #receiverWaits}, {@link #receiverDone}, {@link #leave()}), so
+ * that with {@linkplain ReceivePolicy#SHARED shared receivers} the end of one process's receive
+ * leaves the others counted. It also writes its token into the older waiting receiver word, the
+ * only one that processes of jipc versions before the bitmap write and read: such a sender still
+ * sees a newer receiver waiting (as before, only the last process that started waiting, and none
+ * once that one stopped), and a newer sender sees an older receiver through that word.
  *
  * <h2>Tickets</h2>
  * A sender owns a ticket slot (compare-and-set of its owner word from 0, or from a dead process's
@@ -395,6 +406,9 @@ final class Rendezvous {
                 long owner = (long) LONG.getVolatile(header, offset);
                 boolean free = owner == self || owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
                 if (free && (owner == self || LONG.compareAndSet(header, offset, owner, self))) {
+                    if (owner != self) {
+                        clearStaleWaitingBit(i);
+                    }
                     receiverIndex = i;
                     return;
                 }
@@ -429,27 +443,54 @@ final class Rendezvous {
     }
 
     /**
-     * A receive call of this process starts waiting: senders' {@code offer} may now hand over.
+     * A receive call of this process starts waiting: senders' {@code offer} may now hand over. The
+     * first of this process's waiting calls sets this process's bit (its index in the receivers
+     * table, entered here if it was not yet) in the waiting receivers word, and writes its token
+     * into the waiting receiver word, which processes of jipc versions before the bitmap read.
      *
      * @throws ClosedException if this process's last handle of the mailbox was closed ({@link #leave()})
+     * @throws MailboxBusyException if this process was not in the receivers table yet and {@value
+     *         MailboxDescriptor#RECEIVERS} live processes hold every entry
      */
     synchronized void receiverWaits() {
         if (left) {
             throw new ClosedException("mailbox '" + name + "' was closed");
         }
-        if (waitingReceives++ == 0) {
+        if (waitingReceives == 0) {
+            if (receiverIndex < 0) { // every receive registers first: a guard, not a path
+                registerReceiver();
+            }
+            LONG.getAndBitwiseOr(header, (long) MailboxDescriptor.WAITING_RECEIVERS_OFFSET, 1L << receiverIndex);
             LONG.setVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self);
         }
+        waitingReceives++;
     }
 
     /**
      * A receive call of this process stops waiting (also when it ends with the close of the last
-     * handle: after {@link #leave()} it touches nothing).
+     * handle: after {@link #leave()} it touches nothing). The last of this process's waiting calls
+     * clears its bit, and the waiting receiver word if that still holds this process's token.
      */
     synchronized void receiverDone() {
         if (--waitingReceives == 0 && !left) {
-            LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
+            stopWaiting();
         }
+    }
+
+    /** Clears this process's marks as a waiting receiver (its receive calls no longer wait). */
+    private void stopWaiting() {
+        LONG.getAndBitwiseAnd(header, (long) MailboxDescriptor.WAITING_RECEIVERS_OFFSET, ~(1L << receiverIndex));
+        LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
+    }
+
+    /**
+     * Clears the bit of receivers-table entry {@code index} in the waiting receivers word: when this
+     * process takes that entry (a process killed while it waited left its bit there, which would
+     * otherwise make this process count as waiting before it ever waits), and when {@link
+     * #receiverWaiting} finds the entry's process dead (or the entry free).
+     */
+    private void clearStaleWaitingBit(int index) {
+        LONG.getAndBitwiseAnd(header, (long) MailboxDescriptor.WAITING_RECEIVERS_OFFSET, ~(1L << index));
     }
 
     /**
@@ -468,9 +509,10 @@ final class Rendezvous {
      * Idempotent.
      */
     synchronized void leave() {
+        boolean waiting = waitingReceives > 0 && !left; // once: the header may be unmapped after
         left = true;
-        if (waitingReceives > 0) {
-            LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, self, 0L);
+        if (waiting) {
+            stopWaiting();
         }
         for (long held = heldSlots; held != 0; held &= held - 1) {
             int slot = Long.numberOfTrailingZeros(held);
@@ -490,11 +532,30 @@ final class Rendezvous {
     }
 
     /**
-     * Whether a process is blocked in a receive of this mailbox right now; with {@code checkAlive},
-     * also that it is alive (a receiver killed while waiting leaves its token: reading its liveness
-     * costs a read of {@code /proc}, so callers do it only once they have waited a while).
+     * Whether a process is blocked in a receive of this mailbox right now: a bit in the waiting
+     * receivers word, or (a process of an older jipc version, which writes only that) a token in the
+     * waiting receiver word. With {@code checkAlive}, also that such a process is alive (a receiver
+     * killed while waiting leaves its bit and token: reading a liveness costs a read of {@code
+     * /proc}, so callers do it only once they have waited a while); a bit counts then if the
+     * receivers-table entry it names holds a live process, and a bit that does not is cleared,
+     * so that one offer, not every later one, waits the dead-sender timeout for a dead receiver.
+     * That clear races with a new process taking the dead one's entry and starting to wait in the
+     * instant between the entry's read and the clear: its bit is then lost until its waiting
+     * receive calls end (it misses at-once offers meanwhile; timed and blocking sends reach it).
      */
     boolean receiverWaiting(boolean checkAlive) {
+        long waiting = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVERS_OFFSET);
+        if (waiting != 0 && !checkAlive) {
+            return true;
+        }
+        for (long bits = waiting; bits != 0; bits &= bits - 1) {
+            int index = Long.numberOfTrailingZeros(bits);
+            long receiver = (long) LONG.getVolatile(header, MailboxDescriptor.RECEIVERS_OFFSET + 8L * index);
+            if (receiver != 0 && ProcessIdentity.isAlive(receiver)) {
+                return true;
+            }
+            clearStaleWaitingBit(index); // killed while waiting: later offers no longer wait for it
+        }
         long token = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET);
         return token != 0 && (!checkAlive || ProcessIdentity.isAlive(token));
     }

@@ -27,6 +27,7 @@ class MailboxDescriptorLayoutTest {
         assertEquals(MailboxDescriptor.TAKEN_WAITING_OFFSET, l.byteOffset(PathElement.groupElement("takenWaiting")));
         assertEquals(MailboxDescriptor.TAKEN_SIGNAL_OFFSET, l.byteOffset(PathElement.groupElement("takenSignal")));
         assertEquals(MailboxDescriptor.WAITING_RECEIVER_OFFSET, l.byteOffset(PathElement.groupElement("waitingReceiver")));
+        assertEquals(MailboxDescriptor.WAITING_RECEIVERS_OFFSET, l.byteOffset(PathElement.groupElement("waitingReceivers")));
         assertEquals(MailboxDescriptor.PARTIES_OFFSET, l.byteOffset(PathElement.groupElement("parties")));
         assertEquals(MailboxDescriptor.TICKETS_OFFSET, l.byteOffset(PathElement.groupElement("tickets")));
         assertEquals(MailboxDescriptor.RECEIVERS_OFFSET, l.byteOffset(PathElement.groupElement("receivers")));
