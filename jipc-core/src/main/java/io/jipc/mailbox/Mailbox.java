@@ -775,7 +775,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     // =================================================================== sending
 
-    /** Sends {@code message} if there is room now; returns false if the mailbox is full. */
+    /**
+     * Sends {@code message} if there is room now; returns false if the mailbox is full. On a
+     * rendezvous mailbox: only to a receiver blocked in a receive now, not to one waiting in a
+     * select (see {@link #offer(byte[], int)}).
+     */
     public boolean offer(byte[] message) {
         Objects.requireNonNull(message, "message");
         return offer(message, 0, message.length);
@@ -955,7 +959,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * their take, as docs/message-passing.md describes), and false (the
      * message withdrawn, never delivered) if that receiver does not hand it out at once but would
      * hold it: an {@link Endpoint}'s {@code receive(Q)} that waits for another sender declines it,
-     * so this call never waits for the receiving application.
+     * so this call never waits for the receiving application. A receiver waiting in a select
+     * ({@link MailboxSelector}, {@code io.jipc.select.Selector}) is not blocked in a receive: this
+     * returns false while it selects; a timed {@link #offer(byte[], Duration)} or {@link #put}
+     * reaches it (see {@link MailboxSelector}).
      *
      * @throws IllegalArgumentException if {@code priority} is not in {@code 0..priorities()-1}
      */

@@ -61,6 +61,17 @@ import java.util.Set;
  * behind a dead sender's claim is selected within about the timeout. (Until 2026-12-05 a virtual
  * thread's select slept on until another message or its own timeout.)
  *
+ * <h2>Rendezvous mailboxes</h2>
+ * A thread waiting in {@link #select} is not a receiver blocked in a receive: an at-once {@link
+ * Mailbox#offer(byte[])} to a rendezvous mailbox ({@link MailboxOptions.Builder#messageLimit
+ * messageLimit(0)}) returns false while its receiver selects. Such a receiver gets timed and
+ * blocking sends ({@link Mailbox#offer(byte[], Duration)}, {@link Mailbox#put(byte[])}, {@link
+ * Mailbox#transfer(byte[])}): the message waits in the mailbox, its commit wakes the select, and
+ * the receive made after the select takes it, ending the send. A select is not counted as waiting
+ * because the receive comes only when the application makes it: an at-once offer would then wait
+ * for the application, which it never does, or race that receive and fail or succeed by timing.
+ * The same holds for {@code io.jipc.select.Selector}, which waits on the same doorbell.
+ *
  * <p>A mailbox whose handle was closed while registered is dropped at the next select (or
  * register), as {@code io.jipc.select.Selector} drops closed channels.
  *
