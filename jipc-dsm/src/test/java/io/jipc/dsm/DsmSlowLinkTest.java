@@ -166,14 +166,17 @@ class DsmSlowLinkTest {
 
     @Test
     void aReplicaThatStopsSendingMidReleaseIsDroppedAndTheLockFreed() throws Exception {
+        // made before the connection: this raw replica sends no heartbeats, and a diff of 3 MiB made
+        // between GRANTED and the write took longer than the 1 s peer timeout on a loaded machine (the
+        // home dropped it first, and the write failed with EPIPE)
+        byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(filled(4)), MemorySegment.ofArray(new byte[SIZE])));
+        ByteBuffer frame = ByteBuffer.allocate(8 + release.length).putLong(release.length).put(release).flip();
         StreamConnection raw = closing(StreamConnection.connect(home.address(),
                 ConnectionOptions.defaults().withMaxFrameSize(SIZE + 64).withConnectTimeout(WAIT)));
         raw.put(DsmWire.open("big", SIZE));
         assertInstanceOf(DsmWire.Opened.class, next(raw));
         raw.put(DsmWire.signal(DsmWire.ACQUIRE));
         assertEquals(new DsmWire.Versioned(DsmWire.GRANTED, 0), next(raw));
-        byte[] release = DsmWire.release(Diff.between(MemorySegment.ofArray(filled(4)), MemorySegment.ofArray(new byte[SIZE])));
-        ByteBuffer frame = ByteBuffer.allocate(8 + release.length).putLong(release.length).put(release).flip();
         raw.write(frame.limit(8 + 100_000)); // a tenth of the release, then nothing: no byte, no heartbeat
         HostileReplicaTest.expectClosed(raw, SIZE, WAIT);
         await(() -> replicas() == 0, "the home dropped the stalled writer");
