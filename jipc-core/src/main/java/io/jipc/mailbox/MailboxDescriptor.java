@@ -46,7 +46,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *                   | at-once mark (long: 1 &lt;&lt; 48 | generation of an at-once
  *                   offer; written only by those, ignored by older processes) | 8 bytes reserved
  *     3072     512  receivers: 64 tokens (long; 0 = free), one per process that has received;
- *                   a receipt names the receiver by its index here
+ *                   a receipt names the receiver by its index here; the sign bit set once the
+ *                   process closed its last handle (the entry then reusable)
  *     3584     512  reserved (zero)
  *     4096     ...  the rings ({@link io.jipc.ring.RingDescriptor}), one per priority level,
  *                   level k at 4096 + k * ring length: control block, sender intent slots,
@@ -70,7 +71,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * naming no receiver. Nor does the waiting receivers bitmap, in bytes that every version left zero:
  * a receiver writes both it and the older waiting receiver word, so an older sender sees a newer
  * receiver waiting as it did, and a sender reads both, so it sees an older receiver (which writes
- * only the word) as well. The file is created with {@code O_EXCL} and made ready by writing the version last;
+ * only the word) as well. Nor does the sign bit of a receivers entry whose process left (see {@link
+ * Rendezvous#registerReceiver}; written since 2026-12-07, before which an entry was kept until its
+ * process died): an older process reads such an entry as one of a dead process (its pid, read
+ * with the bit, names no process), so it reuses it when no entry is free, and an older sender
+ * whose message such a receiver took reports a receipt whose pid is 2<sup>31</sup> above the
+ * receiver's. The file is created with {@code O_EXCL} and made ready by writing the version last;
  * see {@link io.jipc.segment.SharedSegment}.
  */
 public final class MailboxDescriptor {

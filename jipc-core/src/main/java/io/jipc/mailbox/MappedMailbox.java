@@ -357,6 +357,7 @@ final class MappedMailbox {
         }
         if (lanes != null) {
             lanes.rendezvous.leave();
+            lanes.rendezvous.retireReceiver(); // its receivers-table entry: reusable by others now
         }
         for (RecordRing each : rings) {
             each.detach();

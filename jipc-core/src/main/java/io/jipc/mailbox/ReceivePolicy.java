@@ -25,7 +25,9 @@ public enum ReceivePolicy {
      * to the others, as with {@link #EXCLUSIVE}, including a message whose handler it was running
      * (or that it had taken for a {@code transfer}, whose receipt then names the dead receiver):
      * delivery is at-least-once, a message is received again when its receiver died before its
-     * receive returned.
+     * receive returned. In a mailbox with headers (which receipts need), a receiving process
+     * holds one of 64 entries of a receivers table from its first receive until it closes its last
+     * handle or dies: a 65th process that receives meanwhile gets {@link MailboxBusyException}.
      */
     SHARED;
 

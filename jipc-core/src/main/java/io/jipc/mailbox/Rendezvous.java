@@ -112,6 +112,11 @@ final class Rendezvous {
     private static final long GENERATION_MASK = (1L << 48) - 1;
     /** Above every generation, so that a never-written (zero) at-once word matches no ticket. */
     private static final long AT_ONCE_MARK = 1L << 48;
+    /**
+     * Set in a receivers-table entry (the token's sign bit, which no token has: its pid, in the high 32
+     * bits, is at most 2<sup>22</sup>) once its process closed its last handle ({@link #retireReceiver}).
+     */
+    static final long LEFT_RECEIVER = Long.MIN_VALUE;
     /** What {@link #settle} returns for a message its sender withdrew (tokens are positive: no receipt). */
     static final long WITHDRAWN = Long.MIN_VALUE;
     /** What {@link #settle} returns for a message the close of the last handle withdrew ({@link #leave()}). */
@@ -389,25 +394,35 @@ final class Rendezvous {
     }
 
     /**
-     * Enters this process in the receivers table (once; its own earlier entry, a free one, or one of
-     * a dead process), so that the tickets it takes name it. The entry stays until the process dies
-     * (then another receiver may reuse it), so that a receipt read after the take names the right
-     * process.
+     * Enters this process in the receivers table (once per mapping), so that the tickets it takes
+     * name it: its own entry if it has one (also one it {@linkplain #retireReceiver left}), else a
+     * free one, else one of a dead process, else one of a live process that left (closed its last
+     * handle). A receipt is read right after the take ({@link #receiverOf}), so an entry is reused
+     * while its process lives only when every other is held: a sender whose receiver closed its
+     * last handle and was replaced by another process in the instant between the take and that
+     * read would name the newcomer. Reads {@code /proc} for the liveness of each entry's process
+     * only when no entry is the caller's or free.
      *
-     * @throws MailboxBusyException if {@value MailboxDescriptor#RECEIVERS} live processes hold every entry
+     * @throws MailboxBusyException if {@value MailboxDescriptor#RECEIVERS} live processes that have
+     *                              not left hold every entry
      */
     synchronized void registerReceiver() {
         if (receiverIndex >= 0) {
             return;
         }
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = 0; pass < 4; pass++) {
             for (int i = 0; i < MailboxDescriptor.RECEIVERS; i++) {
-                long offset = MailboxDescriptor.RECEIVERS_OFFSET + 8L * i;
+                long offset = receiverOffset(i);
                 long owner = (long) LONG.getVolatile(header, offset);
-                boolean free = owner == self || owner == 0 || (pass == 1 && !ProcessIdentity.isAlive(owner));
-                if (free && (owner == self || LONG.compareAndSet(header, offset, owner, self))) {
+                boolean usable = switch (pass) {
+                    case 0 -> (owner & ~LEFT_RECEIVER) == self;
+                    case 1 -> owner == 0;
+                    case 2 -> !ProcessIdentity.isAlive(owner & ~LEFT_RECEIVER);
+                    default -> (owner & LEFT_RECEIVER) != 0;
+                };
+                if (usable && (owner == self || LONG.compareAndSet(header, offset, owner, self))) {
                     if (owner != self) {
-                        clearStaleWaitingBit(i);
+                        clearStaleWaitingBit(i); // a process killed while it waited left its bit
                     }
                     receiverIndex = i;
                     return;
@@ -419,8 +434,24 @@ final class Rendezvous {
     }
 
     /**
+     * The close of this process's last handle (after {@link #leave()}, before it unmaps): marks its
+     * entry in the receivers table as left ({@link #LEFT_RECEIVER}), so that another process may
+     * reuse it once no entry is free or dead ({@link #registerReceiver}); without the mark, every
+     * process that ever received kept its entry as long as it lived, and once {@value
+     * MailboxDescriptor#RECEIVERS} live processes had received each new receiver was refused for
+     * as long as they lived. The entry still names this process for receipts ({@link #receiverOf}
+     * masks the mark) until it is reused. Nothing if this mapping never received. Idempotent.
+     */
+    synchronized void retireReceiver() {
+        if (receiverIndex >= 0) {
+            LONG.compareAndSet(header, receiverOffset(receiverIndex), self, self | LEFT_RECEIVER);
+        }
+    }
+
+    /**
      * The process that took the message of {@code ticket} (a receipt), or 0 if it is pending or was
-     * withdrawn. Read right after the take: a receiver's entry is reused only once it is dead.
+     * withdrawn. Read right after the take: a receiver's entry is reused while it lives only once
+     * it left and no entry is free or dead ({@link #registerReceiver}).
      */
     long receiverOf(long ticket) {
         long state = (long) LONG.getVolatile(header, stateOffset(slotOf(ticket)));
@@ -429,7 +460,7 @@ final class Rendezvous {
                 || code >= TAKEN + MailboxDescriptor.RECEIVERS) {
             return 0;
         }
-        return (long) LONG.getVolatile(header, MailboxDescriptor.RECEIVERS_OFFSET + 8L * (code - TAKEN));
+        return (long) LONG.getVolatile(header, receiverOffset((int) (code - TAKEN))) & ~LEFT_RECEIVER;
     }
 
     /** Counts a withdrawn message the receiver dropped (receiving role only: one writer at a time). */
@@ -571,6 +602,10 @@ final class Rendezvous {
 
     private static int slotOf(long ticket) {
         return (int) (ticket >>> 48) - 1;
+    }
+
+    private static long receiverOffset(int index) {
+        return MailboxDescriptor.RECEIVERS_OFFSET + 8L * index;
     }
 
     private static long ownerOffset(int slot) {
