@@ -220,8 +220,10 @@ public final class Endpoint implements AutoCloseable {
      * rendezvous endpoint it hands the message over only if that process is blocked in a receive
      * that takes it now: true once that receive took it; false at once if no receive waits, or if
      * the waiting ones are {@code receive(Q)}s for other processes (the one waiting on the endpoint
-     * declines the message instead of keeping it: it is withdrawn, never received). It never waits
-     * for the receiving application.
+     * declines the message instead of keeping it: it is withdrawn, never received), or if the
+     * receive does not take it within the endpoint's dead-sender timeout (100 ms by default: the process is
+     * stopped, say, or busy in another receive's handling; the message is withdrawn, never
+     * received). It never waits for the receiving application longer than that.
      *
      * @throws MailboxNotFoundException if that process has no endpoint (not opened, closed, or it
      *                                  ended; a death is noticed within {@value #LIVENESS_CHECK_MILLIS} ms)

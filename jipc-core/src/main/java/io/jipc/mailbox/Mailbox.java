@@ -777,8 +777,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * Sends {@code message} if there is room now; returns false if the mailbox is full. On a
-     * rendezvous mailbox: only to a receiver blocked in a receive now, not to one waiting in a
-     * select (see {@link #offer(byte[], int)}).
+     * rendezvous mailbox: hands it to a receiver blocked in a receive now (not to one waiting in a
+     * select), waiting for that receiver's take at most the {@linkplain
+     * MailboxOptions.Builder#deadSenderTimeout dead-sender timeout}; see {@link #offer(byte[], int)}.
      */
     public boolean offer(byte[] message) {
         Objects.requireNonNull(message, "message");
@@ -959,10 +960,17 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * their take, as docs/message-passing.md describes), and false (the
      * message withdrawn, never delivered) if that receiver does not hand it out at once but would
      * hold it: an {@link Endpoint}'s {@code receive(Q)} that waits for another sender declines it,
-     * so this call never waits for the receiving application. A receiver waiting in a select
-     * ({@link MailboxSelector}, {@code io.jipc.select.Selector}) is not blocked in a receive: this
-     * returns false while it selects; a timed {@link #offer(byte[], Duration)} or {@link #put}
-     * reaches it (see {@link MailboxSelector}).
+     * so this call never waits for the receiving application. Nor for a receiver that does not
+     * take it within the mailbox's {@linkplain MailboxOptions.Builder#deadSenderTimeout dead-sender
+     * timeout} (100 ms by default): one stopped ({@code SIGSTOP}, a debugger), descheduled on a
+     * loaded machine, or whose process's receive is held up (another thread of it runs a {@link
+     * MessageHandler}): the message is then withdrawn (never delivered) and the call returns false;
+     * a message taken in the meantime counts as sent (true). Until 2026-12-07 it waited for such a
+     * receiver with no bound. A sender that must not lose the hand-over to a slow receiver uses a
+     * timed {@code offer} or {@code put}. A receiver waiting in a select ({@link MailboxSelector},
+     * {@code io.jipc.select.Selector}) is not blocked in a receive: this returns false while it
+     * selects; a timed {@link #offer(byte[], Duration)} or {@link #put} reaches it (see {@link
+     * MailboxSelector}).
      *
      * @throws IllegalArgumentException if {@code priority} is not in {@code 0..priorities()-1}
      */
@@ -1028,7 +1036,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
         MessageMemory.requireAccessible(message, NOTHING_SENT);
         if (rendezvous != null) {
             try {
-                return handOver(message, offset, length, priority, FOREVER, true) != 0;
+                // the waiting receiver may be stopped, or held up in this process: wait for its
+                // take no longer than the dead-sender timeout, then withdraw (it never got it)
+                return handOver(message, offset, length, priority,
+                        System.nanoTime() + ring.config().stallTimeoutNanos(), true) != 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the message was withdrawn
                 return false;
@@ -1069,8 +1080,9 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Sends {@code length} bytes of {@code message} from {@code offset} with a ticket and waits until
      * a receiver took it; returns the receiver's process token (a receipt). Withdraws the message
-     * (and returns 0) once the deadline passed or, with {@code onlyToWaitingReceiver} (an at-once
-     * offer), when no receiver is (still) blocked in a receive; such a message is marked, and a
+     * (and returns 0) once the deadline passed (an at-once offer's is the dead-sender timeout,
+     * {@link #offerToLane}) or, with {@code onlyToWaitingReceiver} (an at-once offer), when no
+     * receiver is (still) blocked in a receive; such a message is marked, and a
      * receiver that would hold it instead of handing it out declines it (0 as well, see {@link
      * Rendezvous}). A send that gets no ticket slot (all {@value MailboxDescriptor#TICKETS} held by
      * live senders, or lost) by its deadline, and an at-once offer that finds none free, send nothing

@@ -301,9 +301,12 @@ public final class MailboxOptions {
          * each message takes a slot sized for {@link #maxMessageSize} (replaces
          * {@link #capacityBytes}). {@code 0} makes a <em>rendezvous</em> mailbox: a send completes
          * only once a receiver has taken its message, and {@code offer} without a timeout succeeds
-         * only if a receiver is blocked in a receive at that moment; a receiver waiting in a select
-         * ({@link MailboxSelector}, {@code io.jipc.select.Selector}) is not, and gets only timed and
-         * blocking sends (see {@link MailboxSelector}).
+         * only if a receiver is blocked in a receive at that moment and takes the message within the
+         * {@linkplain #deadSenderTimeout dead-sender timeout} (else the message is withdrawn and it
+         * returns false: a stopped or slow receiver does not hold it up; see {@link
+         * Mailbox#offer(byte[], int)}); a receiver waiting in a select ({@link MailboxSelector},
+         * {@code io.jipc.select.Selector}) is not, and gets only timed and blocking sends (see
+         * {@link MailboxSelector}).
          */
         public Builder messageLimit(int messages) {
             if (messages < 0) {
