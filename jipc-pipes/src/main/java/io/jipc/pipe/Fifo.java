@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * deadline; a FIFO removed meanwhile ends the wait with {@code ENOENT}. A reader cannot learn that way
  * whether a writer exists (a non-blocking read open always succeeds), so a waiting read open is a
  * real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt that open is
- * released by a momentary write open of this process. Both opens go through a descriptor that pins
+ * released by a momentary write open of this process, and what it got is looked at before the call
+ * gives up. Both opens go through a descriptor that pins
  * the FIFO found at the call ({@code O_PATH}, reopened through {@code /proc/self/fd}), so a FIFO
  * removed or replaced during the wait is still the one waited for and released: the call returns by
  * its timeout and leaves no thread behind. What is there is taken by a look: a read open by a thread
@@ -54,9 +55,11 @@ import java.util.concurrent.TimeUnit;
  * waiting is never paired with the release instead, and the call completes (an interrupted thread
  * keeps its status). Limits:
  * another process that is waiting to open the same FIFO for reading at that moment is released too,
- * and then sees end of file (read opens of other threads of this process wait on); a writer whose open comes in the moment between a read open's last
- * look that found none and its giving up finds the reader gone ({@link BrokenPipeException}), as if
- * it had closed; a FIFO this process may read but
+ * and then sees end of file (read opens of other threads of this process wait on); a writer whose
+ * open pairs with the helper's after the deadline or interrupt is taken, and the call completes; only
+ * one that opens in the moment between a read open's last look, which found none, and its close of
+ * its read end finds the reader gone ({@link BrokenPipeException}), or loses what it wrote in that
+ * moment, as with any reader that closes (a {@code cat} at end of file); a FIFO this process may read but
  * not write cannot be released, and its helper thread waits until a writer opens it.
  *
  * <p>After opening, a FIFO behaves exactly as a pipe ({@link PipeReader}, {@link PipeWriter}):

@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  * <p>A non-blocking read open cannot wait for a writer, so the wait is a real blocking
  * {@code open(2)} on a helper platform thread ({@code jipc-fifo-open-N}). The caller that gives up
  * releases it with a momentary non-blocking write open of its own, which pairs with the helper's
- * waiting read open; the helper then closes what it got.
+ * waiting read open, and waits until the helper hands over what it got: a writer
+ * that opened against the helper's read end, or the caller's look (below), before that is taken
+ * (the call completes), never closed with its bytes in the pipe.
  *
  * <p>What is there is taken by a look, without a window: a call that looks only once (a thread
  * interrupted already, a zero or past timeout; no helper then), and a call at its deadline, opens
@@ -44,12 +46,19 @@ import java.util.function.Consumer;
  * until) the real reader, as without the pin; a placeholder reader would let it open, write and close
  * into a pipe that the helper then never sees.
  *
- * At the deadline (or an interrupt) the look's descriptor is opened before the caller gives up, and
- * the look comes before the release: that descriptor is a reader, so a writer waiting that a late
- * helper (entering its open once the caller gave up) or the release's open pairs with the helper,
- * which then closes its descriptor, keeps a reader, this caller, and what it writes stays in the pipe.
- * (Opened after giving up, a helper could pair with the writer, take its bytes into a pipe whose only
- * reader it then closed, and the look found an empty new one: seen once under load.)
+ * At the deadline (or an interrupt) the look's descriptor is opened before the caller gives up: it is
+ * a reader, so a writer waiting while the helper is late (not yet in its open) is woken and writes,
+ * and the release's write open finds a reader. Once the release has paired with the helper's open,
+ * the helper hands its descriptor to the caller (state ABANDONED -> DONE) instead of closing it; the caller looks at that
+ * descriptor (or, without one, at the look's) once the helper is out of its open, past the momentary
+ * write opens of this process, and keeps it if a writer has the FIFO open or bytes wait. Until
+ * 2026-12-07 the helper closed its descriptor once its caller had given up: a writer whose open came
+ * after the caller's look and paired with the still-waiting helper wrote into a pipe whose only
+ * reader was then closed (a loop of 10 ms read opens lost 5 of 400 sequential shell writers' bytes,
+ * each writer exiting 0). Only a writer that opens and writes in the moment between a last look that
+ * found none and the close of the last read end loses its bytes now, as with any reader that closes
+ * (a cat at end of file). A caller that stops waiting for its
+ * helper (10 s, or a FIFO it may not write) leaves it (state LEFT) and the helper closes what it gets.
  *
  * The pin has two holders, the helper (until its open returned) and the caller (until its release is
  * done), and whoever is last closes it: neither ever opens a /proc/self/fd number that was closed and
@@ -74,10 +83,20 @@ final class FifoReadOpen {
      * the moment a loaded machine can stretch past the caller's deadline.
      */
     static volatile Consumer<FifoReadOpen> beforeHelperOpen;
+    /**
+     * Test seam (FifoReadOpenRaceTest), null otherwise: runs on the caller's thread once it gave up,
+     * right before its release, the moment a writer may pair with the helper still in its open.
+     */
+    static volatile Consumer<FifoReadOpen> beforeRelease;
 
+    /** The caller waits for the helper's open. */
     private static final int PENDING = 0;
+    /** The helper's result (descriptor, -1 or failure) is the caller's: {@link #opened} completes with it. */
     private static final int DONE = 1;
+    /** The caller gave up and releases the helper; it takes the descriptor the helper hands over. */
     private static final int ABANDONED = 2;
+    /** The caller stopped waiting for the helper, which closes whatever its open gets. */
+    private static final int LEFT = 3;
 
     private final String path;
     private final int pin;
@@ -203,10 +222,13 @@ final class FifoReadOpen {
         return new InterruptedException("interrupted while waiting for a writer of FIFO " + path);
     }
 
-    /** The helper: a blocking read open of the pinned FIFO. */
+    /**
+     * The helper: a blocking read open of the pinned FIFO, handed to the caller also after it gave up
+     * (the caller decides), and closed only once the caller has left.
+     */
     private void waitForWriter() {
         try {
-            if (state.get() == ABANDONED) {
+            if (state.get() != PENDING) {
                 opened.complete(-1); // given up before we began: nothing to release
                 return;
             }
@@ -227,11 +249,7 @@ final class FifoReadOpen {
                 }
                 Libc.close(fd); // paired with a momentary write open of another read open here, gone: wait on
             }
-            if (!state.compareAndSet(PENDING, DONE)) {
-                Libc.close(fd); // given up meanwhile
-                fd = -1;
-            }
-            opened.complete(fd);
+            handOver(fd);
         } catch (ErrnoException e) {
             opened.completeExceptionally(Errno.exception(e.errno(), "open", path));
         } catch (Throwable t) {
@@ -241,12 +259,23 @@ final class FifoReadOpen {
         }
     }
 
+    /** The helper's end: the caller takes {@code fd} (waiting, or having given up), unless it left. */
+    private void handOver(int fd) {
+        if (state.compareAndSet(PENDING, DONE) || state.compareAndSet(ABANDONED, DONE)) {
+            opened.complete(fd);
+        } else { // LEFT: nobody takes it
+            Libc.close(fd);
+            opened.complete(-1);
+        }
+    }
+
     /**
-     * Waits for the helper's open until the deadline or an interrupt; then takes what is there
-     * ({@link #keepIfSomethingIsThere}) before releasing the helper: a writer there by then (its open
-     * waiting while the helper was late to reach its own) completes the call, with the interrupt
-     * status set if it was an interrupt, instead of being paired with the release and cut off.
-     * Otherwise the call gives up, as the library's rule says.
+     * Waits for the helper's open until the deadline or an interrupt; then gives up: opens the look's
+     * descriptor (a reader, which wakes a writer waiting while the helper is late), releases the
+     * helper and takes what it hands over ({@link #release}), and keeps a descriptor if a writer has
+     * the FIFO open or bytes wait in it ({@link #keepIfAWriterCame}): the call completes, with the
+     * interrupt status set if it was an interrupt. Otherwise the call gives up, as the library's rule
+     * says. Returns up to about one scheduling delay of the helper after the deadline.
      */
     private int await(long deadline, Duration timeout) throws InterruptedException {
         try {
@@ -255,12 +284,10 @@ final class FifoReadOpen {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException | InterruptedException e) {
             boolean interrupted = e instanceof InterruptedException;
-            // a reader of ours before giving up: a helper entering its open after that (late) pairs with a
-            // writer there and closes what it got, and the writer's bytes must not go with the last reader
             int look;
             try {
                 look = openToLook(pinned);
-            } catch (RuntimeException noLook) { // out of descriptors, say: give up without a look, as before
+            } catch (RuntimeException noLook) { // out of descriptors, say: decide on the helper's alone
                 look = -1;
             }
             if (!state.compareAndSet(PENDING, ABANDONED)) {
@@ -273,14 +300,11 @@ final class FifoReadOpen {
                 }
                 return opened.join();
             }
-            int fd = -1;
-            try {
-                if (look >= 0) {
-                    fd = keepIfSomethingIsThere(look, pinned, path); // before the release, which pairs a writer with the helper
-                }
-            } finally {
-                release();
+            Consumer<FifoReadOpen> seam = beforeRelease;
+            if (seam != null) {
+                seam.accept(this);
             }
+            int fd = keepIfAWriterCame(release(), look); // each closes what it does not return
             if (fd >= 0) {
                 if (interrupted) {
                     Thread.currentThread().interrupt(); // completed with the writer there: the status stays set
@@ -296,12 +320,40 @@ final class FifoReadOpen {
     }
 
     /**
+     * Of the helper's descriptor {@code helperFd} and the look's {@code look} (each -1 if none), keeps
+     * one if a writer has the FIFO open or bytes wait in it, looked at past this process's momentary
+     * write opens, and closes the rest: the one kept, or -1. The helper's is preferred: opened blocking,
+     * it shows end of file once the writers left. If that look fails (out of descriptors for its
+     * scratch pipe) the helper's is kept, as a helper keeps its own then: its bytes are not dropped.
+     */
+    private int keepIfAWriterCame(int helperFd, int look) {
+        if (helperFd < 0) {
+            return look < 0 ? -1 : keepIfSomethingIsThere(look, pinned, path);
+        }
+        if (look >= 0) {
+            Libc.close(look); // the helper's reads the same pipe
+        }
+        boolean keep;
+        try {
+            keep = lookPastOurWriteOpens(helperFd, path) != Pipes.Look.END_OF_FILE;
+        } catch (RuntimeException noLook) {
+            keep = true;
+        }
+        if (keep) {
+            return helperFd;
+        }
+        Libc.close(helperFd);
+        return -1;
+    }
+
+    /**
      * Ends the helper's blocking read open with a momentary write open of the same FIFO. While the
      * helper has not entered {@code open} yet, the write open fails with {@code ENXIO} (no reader):
      * try again, for at most 10 s (a helper that enters later still finds the pin open, and waits for
-     * a writer of that FIFO).
+     * a writer of that FIFO). Returns the descriptor the helper handed over, or -1 (none, or it
+     * failed); a helper left behind closes what it gets.
      */
-    private void release() {
+    private int release() {
         long until = System.nanoTime() + RELEASE_NANOS;
         boolean interrupted = false;
         while (!opened.isDone() && System.nanoTime() - until < 0) {
@@ -333,6 +385,10 @@ final class FifoReadOpen {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        if (state.compareAndSet(ABANDONED, LEFT)) {
+            return -1; // the helper has handed nothing over (still in its open, or failed)
+        }
+        return opened.handle((fd, failure) -> fd == null ? -1 : fd).join(); // DONE: handed over
     }
 
     /**
@@ -379,7 +435,8 @@ final class FifoReadOpen {
 
     /** Whether the caller gave up waiting (its deadline or an interrupt) before the helper's open completed. */
     boolean abandoned() {
-        return state.get() == ABANDONED;
+        int s = state.get();
+        return s == ABANDONED || s == LEFT;
     }
 
     /** One holder is done with the pin; the last one closes it. */

@@ -1,0 +1,127 @@
+package io.jipc.pipe;
+
+import io.jipc.testkit.JipcTestExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Timed FIFO read opens that give up: a writer that pairs with the helper's open after its caller gave
+ * up is read. Real writer processes ({@code sh}); no duration asserted.
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class FifoReadOpenRaceTest {
+    private Path dir;
+
+    @BeforeEach
+    void makeDirectory() throws IOException {
+        dir = Files.createTempDirectory("jipc-fifo-race-test");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /** Removes the FIFOs of the test (and fails if anything else was left behind). */
+    @AfterEach
+    void removeFifos() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                assertTrue(Fifo.remove(p), "only FIFOs are left behind: " + p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    /**
+     * Rounds of a 1 s read open, each of which has given up (no writer by its deadline) when a shell
+     * writer, {@code printf round > FIFO}, opens against its helper still waiting in its open, writes
+     * and exits, before the release: every writer's bytes are read (the call completes with them). The
+     * helper, seeing its caller gone, closed the only read end with the bytes in it, and the writer had
+     * exited 0 (a loop of 10 ms opens lost 5 of 400 sequential writers that way).
+     */
+    @Test
+    void aWriterThatPairsWithTheHelperAfterItsCallerGaveUpIsRead() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("writer-after-give-up"), 0600);
+        List<String> writers = new ArrayList<>();
+        FifoReadOpen.beforeRelease = open -> writers.add(writeWhileTheHelperWaits(fifo));
+        try {
+            for (int round = 0; round < 5; round++) {
+                try (PipeReader reader = Fifo.openReader(fifo, Duration.ofSeconds(1))) {
+                    assertEquals("round", new String(reader.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (OpenTimeoutException lost) {
+                    throw new AssertionError("round " + round + ": the writer " + writers.getLast()
+                            + ": its bytes were not read", lost);
+                }
+                assertEquals(List.of("exit 0"), List.copyOf(writers), "round " + round);
+                writers.clear();
+            }
+        } finally {
+            FifoReadOpen.beforeRelease = null;
+        }
+        awaitNoHelperThread();
+    }
+
+    /**
+     * Waits until the helper thread sleeps in its FIFO open, then runs {@code printf round > FIFO},
+     * which pairs with it, to its end; its exit status.
+     */
+    private static String writeWhileTheHelperWaits(Path fifo) {
+        try {
+            awaitAHelperInItsOpen();
+            try (ChildProcess sh = Command.of("sh", "-c", "printf round > \"$0\"", fifo.toString()).start()) {
+                return sh.waitFor().toString();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits (a hang guard of a minute) until a {@code jipc-fifo-open-N} thread sleeps in a FIFO open. */
+    private static void awaitAHelperInItsOpen() throws Exception {
+        for (int i = 0; i < 60_000; i++) {
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        if (Files.readString(task.resolve("comm")).startsWith("jipc-fifo-open")
+                                && Files.readString(task.resolve("wchan")).equals("wait_for_partner")) {
+                            return;
+                        }
+                    } catch (IOException gone) {
+                        // the thread ended meanwhile
+                    }
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("no helper thread waited in its FIFO open");
+    }
+
+    /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
+    private static void awaitNoHelperThread() throws InterruptedException {
+        long alive = 0;
+        for (int i = 0; i < 600; i++) {
+            alive = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count();
+            if (alive == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(0, alive, "helper threads left blocked in open");
+    }
+}
