@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * deadline; a FIFO removed meanwhile ends the wait with {@code ENOENT}. A reader cannot learn that way
  * whether a writer exists (a non-blocking read open always succeeds), so a waiting read open is a
  * real blocking {@code open(2)} on a helper platform thread; on timeout or interrupt that open is
- * released by a momentary write open of this process, and what it got is looked at before the call
- * gives up. Both opens go through a descriptor that pins
+ * released by momentary write opens of this process (each closed at once), and what it got is looked
+ * at before the call gives up. Both opens go through a descriptor that pins
  * the FIFO found at the call ({@code O_PATH}, reopened through {@code /proc/self/fd}), so a FIFO
  * removed or replaced during the wait is still the one waited for and released: the call returns by
  * its timeout and leaves no thread behind. What is there is taken by a look: a read open by a thread

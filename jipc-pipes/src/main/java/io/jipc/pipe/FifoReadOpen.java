@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  *
  * <p>A non-blocking read open cannot wait for a writer, so the wait is a real blocking
  * {@code open(2)} on a helper platform thread ({@code jipc-fifo-open-N}). The caller that gives up
- * releases it with a momentary non-blocking write open of its own, which pairs with the helper's
- * waiting read open, and waits until the helper hands over what it got: a writer
+ * releases it with momentary non-blocking write opens of its own (each closed at once), which pair
+ * with the helper's waiting read open, and waits until the helper hands over what it got: a writer
  * that opened against the helper's read end, or the caller's look (below), before that is taken
  * (the call completes), never closed with its bytes in the pipe.
  *
@@ -48,8 +48,9 @@ import java.util.function.Consumer;
  *
  * At the deadline (or an interrupt) the look's descriptor is opened before the caller gives up: it is
  * a reader, so a writer waiting while the helper is late (not yet in its open) is woken and writes,
- * and the release's write open finds a reader. Once the release has paired with the helper's open,
- * the helper hands its descriptor to the caller (state ABANDONED -> DONE) instead of closing it; the caller looks at that
+ * and the release's write opens find a reader. The release then repeats its momentary write open
+ * (100 µs, doubling to 10 ms apart) until the helper's open returned, and the helper hands its
+ * descriptor to the caller (state ABANDONED -> DONE) instead of closing it; the caller looks at that
  * descriptor (or, without one, at the look's) once the helper is out of its open, past the momentary
  * write opens of this process, and keeps it if a writer has the FIFO open or bytes wait. Until
  * 2026-12-07 the helper closed its descriptor once its caller had given up: a writer whose open came
@@ -57,8 +58,23 @@ import java.util.function.Consumer;
  * reader was then closed (a loop of 10 ms read opens lost 5 of 400 sequential shell writers' bytes,
  * each writer exiting 0). Only a writer that opens and writes in the moment between a last look that
  * found none and the close of the last read end loses its bytes now, as with any reader that closes
- * (a cat at end of file). A caller that stops waiting for its
+ * (a cat at end of file; seen for 2 of 900 writers against loops of 5 and 10 ms opens, at a load
+ * average of 40). A caller that stops waiting for its
  * helper (10 s, or a FIFO it may not write) leaves it (state LEFT) and the helper closes what it gets.
+ *
+ * The momentary write opens are opened and closed with nothing in between, and counted
+ * (MOMENTARY_WRITERS while open, WRITE_OPENS in all): every read open of this process that is waiting
+ * in the kernel pairs with them, so a helper whose open returned while one was made, and every look,
+ * looks past them ({@link #lookPastOurWriteOpens}). Until 2026-12-07 a release held its write open
+ * until its helper had returned (up to 1 s a time, again and again) while other helpers waited up to 2 s
+ * for none to be open: eight threads looping 200 ms opens without a writer got 16 of 80 readers at end
+ * of file (a look's 2 s cap took a release for a writer) and 36 calls more than 1 s late.
+ *
+ * A helper that finds it paired with a momentary write open of ours opens again before it closes that
+ * descriptor (a baton): a writer that opens between its look and its new open writes into a pipe this
+ * helper still holds. One still open pairs with the new open at once; the bytes of one that already
+ * left are taken by the caller's look at its deadline or interrupt (an untimed call waits on for the
+ * next writer, and reads them first). Closed first, that descriptor lost them.
  *
  * The pin has two holders, the helper (until its open returned) and the caller (until its release is
  * done), and whoever is last closes it: neither ever opens a /proc/self/fd number that was closed and
@@ -75,7 +91,7 @@ final class FifoReadOpen {
      * their callers a FIFO at end of file.
      */
     private static final AtomicLong WRITE_OPENS = new AtomicLong();
-    /** Those momentary write opens open right now (a release holds its one while its helper returns). */
+    /** Those momentary write opens open right now (each is closed right after its open). */
     private static final AtomicInteger MOMENTARY_WRITERS = new AtomicInteger();
 
     /**
@@ -202,13 +218,22 @@ final class FifoReadOpen {
      * FIFO: the descriptor would never show end of file, and is not kept.
      */
     private static boolean showsEndOfFile(String pinned) {
+        return momentaryWriteOpen(pinned) == 0;
+    }
+
+    /**
+     * A non-blocking write open of {@code pinned}, closed at once, counted for the looks of this
+     * process's read opens ({@link #MOMENTARY_WRITERS}, {@link #WRITE_OPENS}): it pairs with every read
+     * open waiting on the FIFO. Returns 0, or the errno of a failed open ({@code ENXIO}: no reader).
+     */
+    private static int momentaryWriteOpen(String pinned) {
         MOMENTARY_WRITERS.incrementAndGet(); // before WRITE_OPENS: see waitForWriter
         WRITE_OPENS.incrementAndGet();
         try {
             Libc.close(Libc.open(pinned, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0));
-            return true;
-        } catch (ErrnoException notWritable) {
-            return false;
+            return 0;
+        } catch (ErrnoException e) {
+            return e.errno();
         } finally {
             MOMENTARY_WRITERS.decrementAndGet();
         }
@@ -227,6 +252,7 @@ final class FifoReadOpen {
      * (the caller decides), and closed only once the caller has left.
      */
     private void waitForWriter() {
+        int held = -1; // a descriptor that paired with a momentary write open of ours, closed once the next open returned
         try {
             if (state.get() != PENDING) {
                 opened.complete(-1); // given up before we began: nothing to release
@@ -243,11 +269,15 @@ final class FifoReadOpen {
                 long writeOpens = WRITE_OPENS.get();
                 boolean momentary = MOMENTARY_WRITERS.get() > 0;
                 fd = Libc.open(pinned, Libc.O_RDONLY | Libc.O_CLOEXEC, 0); // blocks for a writer
+                if (held >= 0) {
+                    Libc.close(held); // what a writer wrote meanwhile is in the pipe `fd` reads
+                    held = -1;
+                }
                 boolean suspect = momentary || WRITE_OPENS.get() != writeOpens || MOMENTARY_WRITERS.get() > 0;
                 if (!suspect || state.get() != PENDING || !pairedWithAWriteOpenOfOurs(fd)) {
                     break;
                 }
-                Libc.close(fd); // paired with a momentary write open of another read open here, gone: wait on
+                held = fd; // paired with a momentary write open of another read open here: wait on
             }
             handOver(fd);
         } catch (ErrnoException e) {
@@ -255,6 +285,9 @@ final class FifoReadOpen {
         } catch (Throwable t) {
             opened.completeExceptionally(t);
         } finally {
+            if (held >= 0) {
+                Libc.close(held);
+            }
             dropPin();
         }
     }
@@ -347,40 +380,30 @@ final class FifoReadOpen {
     }
 
     /**
-     * Ends the helper's blocking read open with a momentary write open of the same FIFO. While the
-     * helper has not entered {@code open} yet, the write open fails with {@code ENXIO} (no reader):
-     * try again, for at most 10 s (a helper that enters later still finds the pin open, and waits for
-     * a writer of that FIFO). Returns the descriptor the helper handed over, or -1 (none, or it
-     * failed); a helper left behind closes what it gets.
+     * Ends the helper's blocking read open with momentary write opens of the same FIFO, repeated (100 µs
+     * apart, doubling to 10 ms) until the helper's open returned: one made while the helper has not
+     * entered its open yet pairs with nobody, or fails with {@code ENXIO} (no reader). Returns the
+     * descriptor the helper handed over, or -1 (none, or it failed). After 10 s, or at once if this
+     * process may not write the FIFO, the caller leaves the helper, which waits until a writer of that
+     * FIFO comes (it still finds the pin open) and closes what it gets.
      */
     private int release() {
         long until = System.nanoTime() + RELEASE_NANOS;
+        long pause = TimeUnit.MICROSECONDS.toNanos(100);
         boolean interrupted = false;
         while (!opened.isDone() && System.nanoTime() - until < 0) {
-            int writer;
-            MOMENTARY_WRITERS.incrementAndGet(); // before WRITE_OPENS: see waitForWriter
-            WRITE_OPENS.incrementAndGet();
-            try {
-                writer = Libc.open(pinned, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-            } catch (ErrnoException e) {
-                MOMENTARY_WRITERS.decrementAndGet();
-                if (e.errno() != Errno.ENXIO) {
-                    break; // not writable by this process: the helper waits until a writer comes
-                }
-                writer = -1;
+            int errno = momentaryWriteOpen(pinned);
+            if (errno != 0 && errno != Errno.ENXIO) {
+                break; // not writable by this process: the helper waits until a writer comes
             }
             try {
-                opened.handle((fd, failure) -> null).get(writer >= 0 ? 1000 : 1, TimeUnit.MILLISECONDS);
+                opened.handle((fd, failure) -> null).get(pause, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException | TimeoutException notYet) {
                 // try again
-            } finally {
-                if (writer >= 0) {
-                    Libc.close(writer);
-                    MOMENTARY_WRITERS.decrementAndGet();
-                }
             }
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(10));
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -420,14 +443,13 @@ final class FifoReadOpen {
 
     /**
      * For a helper whose open returned while read opens of this process made momentary write opens:
-     * whether it paired with one of those rather than with a real writer. Waits (at most 2 s) until
-     * none of them is open any more, then looks: no writer and no bytes means the pairing was one of
-     * ours (or a writer that left without writing, whom a wait on loses nothing).
+     * whether it paired with one of those rather than with a real writer. Looks past them: no writer
+     * and no bytes means the pairing was one of ours (or a writer that left without writing, whom a
+     * wait on loses nothing).
      */
     private boolean pairedWithAWriteOpenOfOurs(int fd) {
-        awaitNoMomentaryWriter(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         try {
-            return Pipes.look(fd, "FIFO " + path) == Pipes.Look.END_OF_FILE;
+            return lookPastOurWriteOpens(fd, path) == Pipes.Look.END_OF_FILE;
         } catch (RuntimeException noLook) { // out of descriptors for the scratch pipe, say: keep it, as before
             return false;
         }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -23,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Timed FIFO read opens that give up: a writer that pairs with the helper's open after its caller gave
- * up is read. Real writer processes ({@code sh}); no duration asserted.
+ * up is read, and read opens that several threads of this process keep repeating without any writer
+ * all time out. Real writer processes ({@code sh}); no duration asserted.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -109,6 +113,60 @@ class FifoReadOpenRaceTest {
             Thread.sleep(1);
         }
         throw new AssertionError("no helper thread waited in its FIFO open");
+    }
+
+    /**
+     * Threads of this process loop timed read opens of one FIFO that no process ever opens for
+     * writing, and one thread waits in an untimed open beside them: every timed call times out, and the
+     * untimed one is still waiting when interrupted. The momentary write opens by which each call
+     * releases its helper made calls return readers at end of file (8 threads, 10 rounds of 200 ms:
+     * 16 of 80, and untimed opens too).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"platform", "virtual"})
+    void threadsLoopingTimedReadOpensWithoutAWriterAllTimeOut(String kind) throws Exception {
+        Path fifo = Fifo.create(dir.resolve("no-writer-" + kind), 0600);
+        CompletableFuture<String> untimed = new CompletableFuture<>();
+        Thread waiting = Thread.ofPlatform().start(() -> {
+            try (PipeReader reader = Fifo.openReader(fifo)) {
+                untimed.complete("a reader, though no writer ever came");
+            } catch (InterruptedException e) {
+                untimed.complete("interrupted");
+            } catch (Throwable t) {
+                untimed.completeExceptionally(t);
+            }
+        });
+        List<CompletableFuture<List<String>>> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Duration timeout = Duration.ofMillis(t % 2 == 0 ? 20 : 100 + 10 * t);
+            CompletableFuture<List<String>> outcomes = new CompletableFuture<>();
+            threads.add(outcomes);
+            (kind.equals("virtual") ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                List<String> wrong = new ArrayList<>();
+                try {
+                    for (int round = 0; round < 10; round++) {
+                        try (PipeReader reader = Fifo.openReader(fifo, timeout)) {
+                            wrong.add("a reader in round " + round + " (" + timeout.toMillis() + " ms)");
+                        } catch (OpenTimeoutException expected) {
+                            // the only right answer: no writer
+                        }
+                    }
+                    outcomes.complete(wrong);
+                } catch (Throwable e) {
+                    outcomes.completeExceptionally(e);
+                }
+            });
+        }
+        List<String> wrong = new ArrayList<>();
+        for (CompletableFuture<List<String>> outcomes : threads) {
+            wrong.addAll(outcomes.get(2, TimeUnit.MINUTES));
+        }
+        assertTrue(wrong.isEmpty(), "readers handed out without a writer: " + wrong);
+        assertTrue(!untimed.isDone(), () -> "the untimed open returned: " + untimed.join());
+        waiting.interrupt();
+        assertEquals("interrupted", untimed.get(1, TimeUnit.MINUTES));
+        waiting.join();
+        awaitNoHelperThread();
     }
 
     /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
