@@ -30,6 +30,9 @@ public final class FdPassing {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOCK_NONBLOCK = 04000;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
     private static final int SCM_RIGHTS = 1;
@@ -53,6 +56,8 @@ public final class FdPassing {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
         static final MethodHandle CONNECT = Libc.errno("connect",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+        static final MethodHandle FCNTL = Libc.errno("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
         static final MethodHandle POLL = Libc.errno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
         static final MethodHandle GETSOCKOPT = Libc.errno("getsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
@@ -67,10 +72,12 @@ public final class FdPassing {
 
     /**
      * Connections the kernel queues for a {@link #listen}ing socket before they are accepted
-     * ({@code listen(2)}'s backlog, capped by {@code net.core.somaxconn}): a connect beyond it blocks
-     * in the kernel until one is accepted, whatever its caller's timeout. 16 until 2026-12-06: the 17th
-     * child started before its parent's first {@code deliverTo} waited in {@code connect} past its
-     * own receive timeout.
+     * ({@code listen(2)}'s backlog, capped by {@code net.core.somaxconn}; Linux queues one more): a
+     * {@link #connect} beyond it blocks in the kernel until one is accepted, deaf to its caller's
+     * timeout and interrupts; {@link #tryConnect} returns -1 instead. A connection counts until it is
+     * accepted, also once its connecting end is closed. 16 until 2026-12-06: the 17th child started
+     * before its parent's first {@code deliverTo} waited in {@code connect} past its own receive
+     * timeout.
      */
     public static final int BACKLOG = 128;
 
@@ -80,7 +87,7 @@ public final class FdPassing {
      * a private directory to control who may connect.
      */
     public static int listen(String path) {
-        int fd = addressed(path, Calls.BIND, "bind");
+        int fd = addressed(path, Calls.BIND, "bind", 0);
         MemorySegment state = Libc.captureState();
         int rc;
         try {
@@ -124,14 +131,64 @@ public final class FdPassing {
         }
     }
 
-    /** Connects a new Unix-domain stream socket to {@code path}; returns its descriptor. */
+    /**
+     * Connects a new Unix-domain stream socket to {@code path}; returns its descriptor. Blocks in the
+     * kernel, deaf to interrupts, while the listener's queue is full ({@link #BACKLOG}); see
+     * {@link #tryConnect}.
+     */
     public static int connect(String path) {
-        return addressed(path, Calls.CONNECT, "connect");
+        return addressed(path, Calls.CONNECT, "connect", 0);
     }
 
-    /** A new socket on which {@code bind} or {@code connect} ({@code call}) to {@code path} succeeded. */
-    private static int addressed(String path, MethodHandle call, String name) {
-        int fd = socket(path);
+    /**
+     * Connects a new Unix-domain stream socket to {@code path} without waiting: returns its
+     * descriptor (in blocking mode, as {@link #connect}'s), or -1 if the listener's queue is full
+     * ({@code EAGAIN} of a non-blocking {@code connect}: try again later), where {@link #connect}
+     * would block in the kernel until the listener accepts one. Never blocks.
+     *
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} (no such file), {@code ECONNREFUSED}
+     *                                (nobody listens on it, or it is not a socket)
+     */
+    public static int tryConnect(String path) {
+        int fd;
+        try {
+            fd = addressed(path, Calls.CONNECT, "connect", SOCK_NONBLOCK);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EAGAIN) {
+                return -1;
+            }
+            throw e;
+        }
+        try {
+            setBlocking(fd, path);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** Clears {@code O_NONBLOCK} on {@code fd}. */
+    private static void setBlocking(int fd, String subject) {
+        MemorySegment state = Libc.captureState();
+        int rc;
+        try {
+            int flags = (int) Calls.FCNTL.invokeExact(state, fd, F_GETFL, 0);
+            rc = flags < 0 ? flags : (int) Calls.FCNTL.invokeExact(state, fd, F_SETFL, flags & ~SOCK_NONBLOCK);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+        if (rc < 0) {
+            throw Errno.exception(Libc.errno(state), "fcntl (clear O_NONBLOCK)", subject);
+        }
+    }
+
+    /**
+     * A new socket (with the extra socket {@code flags}) on which {@code bind} or {@code connect}
+     * ({@code call}) to {@code path} succeeded.
+     */
+    private static int addressed(String path, MethodHandle call, String name, int flags) {
+        int fd = socket(path, flags);
         boolean done = false;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.captureState();
@@ -301,12 +358,12 @@ public final class FdPassing {
         return header;
     }
 
-    private static int socket(String subject) {
+    private static int socket(String subject, int flags) {
         Libc.ensureAvailability();
         MemorySegment state = Libc.captureState();
         int fd;
         try {
-            fd = (int) Calls.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            fd = (int) Calls.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -81,8 +81,12 @@ public final class AnonymousRegion extends Region {
      *
      * <p>Blocks (in {@code poll}, in slices of 50 ms) until the region arrives, the timeout passes,
      * the parent closes the hand-off without delivering to this process or goes away, or the thread
-     * is interrupted. Interrupts follow
-     * the library's rule (docs/architecture.md, "Interrupts and timeouts"): a region there at once
+     * is interrupted. The hand-off's queue holds {@link FdPassing#BACKLOG} connections that wait
+     * for a {@code deliverTo}, those of receives that gave up among them (this process's own too)
+     * until a {@code deliverTo} passes them over; while it is full, the connect is retried every
+     * 50 ms within the same timeout. (Until 2026-12-07 it blocked in {@code connect} then, deaf to
+     * its timeout and to interrupts, until a {@code deliverTo} made room: a child that retried
+     * timed-out receives hung at its 130th.) Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a region there at once
      * is received whatever the interrupt status, which stays set; otherwise an interrupt before or
      * while it waits (noticed within 50 ms), or at its timeout, throws {@link InterruptedException}
      * and clears the status (the connection is closed: the parent's {@code deliverTo} passes it
@@ -99,7 +103,7 @@ public final class AnonymousRegion extends Region {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(timeout, "timeout"); // before connecting, which may fail for other reasons
         long deadline = System.nanoTime() + Timeouts.nanos(timeout);
-        int socket = connect(address);
+        int socket = connect(address, deadline, timeout);
         FdPassing.Received received;
         try {
             boolean tried = false; // a zero timeout still takes a region there at once
@@ -149,13 +153,47 @@ public final class AnonymousRegion extends Region {
     }
 
     /**
-     * Connects to the hand-off at {@code address}; a socket file that is missing or that nobody
-     * listens on any more is explained rather than passed on as a bare {@code ENOENT} or
-     * {@code ECONNREFUSED}.
+     * Connects to the hand-off at {@code address} by the {@code deadline} ({@link System#nanoTime}) of
+     * a receive with {@code timeout}: at once if its queue has room, else retried in slices of 50 ms
+     * (a connect never blocks in the kernel, deaf to the timeout and to interrupts). A connection made
+     * at once is made whatever the interrupt status, which stays set; otherwise an interrupt before
+     * or while it waits throws {@link InterruptedException} and clears the status.
      */
-    private static int connect(String address) {
+    private static int connect(String address, long deadline, Duration timeout) throws InterruptedException {
+        while (true) {
+            int socket = tryConnect(address);
+            if (socket >= 0) {
+                return socket;
+            }
+            if (Thread.interrupted()) { // no room at once: the call cannot complete now
+                throw interruptedWaitingForRoom(address);
+            }
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0) {
+                throw new JipcException("no anonymous region arrived from " + address + " within "
+                        + Timeouts.text(timeout) + ": the hand-off's queue of connections stayed full (they wait for"
+                        + " the parent's deliverTo, also those of receives that gave up)");
+            }
+            try {
+                Thread.sleep(Duration.ofNanos(Math.min(leftNanos, io.jipc.platform.Futex.SLICE_NANOS)));
+            } catch (InterruptedException e) {
+                throw interruptedWaitingForRoom(address);
+            }
+        }
+    }
+
+    private static InterruptedException interruptedWaitingForRoom(String address) {
+        return new InterruptedException("interrupted while waiting for room in the queue of the hand-off at " + address);
+    }
+
+    /**
+     * One connect to the hand-off at {@code address}: its socket, or -1 if its queue is full; a
+     * socket file that is missing or that nobody listens on is explained rather than passed on as
+     * a bare {@code ENOENT} or {@code ECONNREFUSED}.
+     */
+    private static int tryConnect(String address) {
         try {
-            return FdPassing.connect(address);
+            return FdPassing.tryConnect(address);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT) {
                 throw new JipcException("no hand-off at " + address + " (ENOENT from connect): the parent closed it"

@@ -45,8 +45,10 @@ import java.util.stream.Collectors;
  * dropped first); beyond that new ones are closed at once without the region, so a process of the
  * user that connects many times holds at most that many descriptors of the parent (and can so
  * keep later siblings from waiting: they are refused at once). Before any {@code deliverTo} runs,
- * the kernel queues up to {@link FdPassing#BACKLOG} connections; a child that connects beyond
- * that blocks in {@code connect} until one is accepted, whatever its receive timeout. So start
+ * the kernel queues up to {@link FdPassing#BACKLOG} connections, those of receives that gave up
+ * (timed out, interrupted) among them until a {@code deliverTo} passes them over; a child that
+ * connects beyond that retries every 50 ms within its receive timeout (until 2026-12-07 it blocked
+ * in {@code connect}, deaf to its timeout and to interrupts, until one was accepted). So start
  * at most 64 children ahead of their {@code deliverTo}, or deliver as they come. (Until
  * 2026-12-06 every connection but the named child's was closed at once: a sibling that connected
  * early was refused for good, "it is meant for another process", and its own {@code deliverTo}

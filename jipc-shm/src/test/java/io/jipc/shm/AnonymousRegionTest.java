@@ -221,6 +221,73 @@ class AnonymousRegionTest {
         }
     }
 
+    /**
+     * Receives that give up leave their closed connections in the hand-off's queue until a deliverTo
+     * passes them over; once it is full (FdPassing.BACKLOG, plus the one more Linux queues) a receive
+     * still ends at its timeout or an interrupt, and gets the region once a deliverTo makes room.
+     * Until 2026-12-07 the 130th blocked in connect, deaf to both, until a deliverTo accepted one
+     * (shm63 explorer: a child retrying receive(address, 50 ms) hung; here the filling thread would
+     * hang until the hand-off closes).
+     */
+    @Test
+    void aReceiveEndsAtItsTimeoutOrAnInterruptWhileTheHandOffsQueueIsFull() throws Exception {
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             RegionHandOff handOff = region.handOff()) {
+            String address = handOff.address();
+            CompletableFuture<String> filled = new CompletableFuture<>();
+            Thread filling = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    for (int i = 0; i < FdPassing.BACKLOG + 20; i++) { // each times out at once, queued
+                        JipcException e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(address,
+                                Duration.ZERO));
+                        assertTrue(e.getMessage().contains("no anonymous region arrived"), e.getMessage());
+                    }
+                    JipcException full = assertThrows(JipcException.class,
+                            () -> AnonymousRegion.receive(address, Duration.ofMillis(200)));
+                    throwsInterrupted(() -> AnonymousRegion.receive(address, LINE));
+                    filled.complete(full.getMessage());
+                } catch (Throwable t) {
+                    filled.completeExceptionally(t);
+                }
+            });
+            String full = filled.get(60, TimeUnit.SECONDS); // a hang guard: the close below frees a blocked connect
+            assertTrue(full.contains("stayed full"), full);
+
+            CountDownLatch interrupting = new CountDownLatch(1);
+            CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                interrupting.countDown();
+                try {
+                    AnonymousRegion.receive(address, LINE).close();
+                    interrupted.completeExceptionally(new AssertionError("received"));
+                } catch (InterruptedException e) {
+                    interrupted.complete(Thread.currentThread().isInterrupted());
+                } catch (Throwable t) {
+                    interrupted.completeExceptionally(t);
+                }
+            });
+            interrupting.await();
+            Thread.sleep(200); // usually waiting for room by now; before the call is the same case
+            waiter.interrupt();
+            assertFalse(interrupted.get(60, TimeUnit.SECONDS), "the status is cleared by the throw");
+            waiter.join();
+
+            region.setLongVolatile(8, 77);
+            CompletableFuture<AnonymousRegion> received = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return AnonymousRegion.receive(address, LINE); // waits for room, then for the region
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            handOff.deliverTo(ProcessHandle.current(), LINE); // passes the given-up connections over
+            try (AnonymousRegion region2 = received.get(60, TimeUnit.SECONDS)) {
+                assertEquals(77, region2.getLongVolatile(8));
+            }
+            filling.join();
+        }
+    }
+
     /** A hand-off closed, or left by a parent that died: receive says so (was a bare ENOENT or ECONNREFUSED). */
     @Test
     void receivingFromAClosedOrStaleHandOffSaysWhy(Path root) throws Exception {
