@@ -94,7 +94,8 @@ public final class AnonymousRegion extends Region {
      *
      * @throws JipcException if nothing arrives within {@code timeout}, or the parent refused this
      *                       process or went away; also when no hand-off is open at {@code address}
-     *                       (closed already, or its parent died and left the socket behind), with
+     *                       (closed already, or its parent died and left the socket behind), or
+     *                       {@code address} is wrong (no file, or a file that is not a socket), with
      *                       the {@code ENOENT} or {@code ECONNREFUSED} of {@code connect} as cause
      * @throws InterruptedException if interrupted while waiting, or already when the region is not
      *                              there at once (also with a zero or negative timeout)
@@ -199,13 +200,36 @@ public final class AnonymousRegion extends Region {
                 throw new JipcException("no hand-off at " + address + " (ENOENT from connect): the parent closed it"
                         + " (after delivering, or without delivering to this process), or the address is wrong", e);
             }
-            if (e.errno() == Sockets.ECONNREFUSED) {
-                throw new JipcException("no hand-off listens at " + address + " any more (ECONNREFUSED from connect):"
-                        + " the parent closed it while this process was connecting, or died before closing it and"
-                        + " left the socket behind (jipc gc removes a stale one)", e);
+            if (e.errno() == Sockets.ECONNREFUSED) { // also what connect says of a file that is not a socket
+                String kind = kindIfNotASocket(address);
+                if (kind != null) {
+                    throw new JipcException("no hand-off at " + address + " (ECONNREFUSED from connect): it is " + kind
+                            + ", not a socket; the address is wrong", e);
+                }
+                throw new JipcException("no hand-off listens at " + address + " (ECONNREFUSED from connect): the"
+                        + " parent closed it while this process was connecting, or died before closing it and left"
+                        + " the socket behind (jipc gc removes a stale one), or the address is wrong", e);
             }
             throw e;
         }
+    }
+
+    /**
+     * What the file at {@code address} (links followed, as by {@code connect}) is when it is not a
+     * socket ("a regular file", "a directory", ...); null for a socket, or when that cannot be told.
+     */
+    private static String kindIfNotASocket(String address) {
+        FileStatus status;
+        try {
+            status = Libc.lstat(java.nio.file.Path.of(address).toRealPath().toString());
+        } catch (java.io.IOException | RuntimeException unknown) {
+            return null; // gone meanwhile, or not to be read: the general message
+        }
+        if (status.isSocket()) {
+            return null;
+        }
+        return status.isRegularFile() ? "a regular file" : status.isDirectory() ? "a directory"
+                : status.isFifo() ? "a FIFO" : "a device or another special file";
     }
 
     private static AnonymousRegion map(int fd, long size, boolean create, String subject) {

@@ -313,6 +313,26 @@ class AnonymousRegionTest {
     }
 
     /**
+     * An address that names a file other than a socket (connect says ECONNREFUSED, as for a socket
+     * nobody listens on) is called a wrong address; until 2026-12-07 the parent was blamed ("closed
+     * it ... or died", "jipc gc removes a stale one"), shm63 explorer.
+     */
+    @Test
+    void receivingFromAFileThatIsNotASocketSaysTheAddressIsWrong(Path root) throws Exception {
+        Path file = Files.writeString(Files.createDirectories(root).resolve("not-a-socket"), "x");
+        try {
+            for (String[] wrong : new String[][] {{file.toString(), "a regular file"}, {root.toString(), "a directory"}}) {
+                JipcException e = assertThrows(JipcException.class, () -> AnonymousRegion.receive(wrong[0], LINE));
+                assertEquals("no hand-off at " + wrong[0] + " (ECONNREFUSED from connect): it is " + wrong[1]
+                        + ", not a socket; the address is wrong", e.getMessage());
+                assertEquals("ECONNREFUSED", ((ErrnoException) e.getCause()).errnoName());
+            }
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /**
      * The connections to the socket at {@code address}, waiting in its backlog or accepted and
      * open: their server ends in /proc/net/unix, which carry the listener's path.
      */
