@@ -863,8 +863,13 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * Binds this process's sending role to the calling thread until the binding is closed: on a
      * single-sender mailbox, that thread's sends then take no lock at all (no atomic instruction
      * per message: the fastest path, like an exclusive publication), while other threads' sends
-     * wait until the binding is closed. Waits for a send or claim of another thread to finish
-     * first. On a many-sender mailbox the binding changes nothing (sends never lock there).
+     * wait until the binding is closed. Waits for a send, claim or binding of another thread to
+     * end first: at once if there is none, whatever the interrupt status; a {@link #close()} of
+     * this handle by another thread ends the wait with {@link ClosedException}, an interrupt with a
+     * {@link MailboxException} caused by an {@link InterruptedException} (this method declares none;
+     * the status stays set), and nothing is bound (until 2026-12-07 the wait ignored both and then
+     * bound a closed handle). On a many-sender mailbox the binding changes nothing (sends never
+     * lock there).
      *
      * <p>Only the binding thread may close it. Its sends take no gate that a {@link #close()} of
      * another thread could see: it must not be inside a send while another thread closes the
@@ -872,10 +877,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      *
      * @throws MailboxBusyException if another process is the single sender
      * @throws IllegalStateException if this thread already holds a binding or an open claim
+     * @throws ClosedException       if this handle is closed, also while it waits
+     * @throws MailboxException      caused by an {@link InterruptedException} if interrupted while it waits
      */
     public RoleBinding bindSender() {
         checkOpen();
-        return singleSender ? mapped.sending.bind("sending role of mailbox '" + mapped.name + "'")
+        return singleSender ? mapped.sending.bind("sending role of mailbox '" + mapped.name + "'", this::checkOpen)
                 : new RoleBinding(null);
     }
 
@@ -2246,16 +2253,23 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * Binds this process's receiving role to the calling thread until the binding is closed: that
      * thread's receives then take no lock, and those that wait allocate nothing (the fastest path,
      * for a thread that receives much), while other threads' receives wait until the binding is
-     * closed.
+     * closed. Waits for a receive (a handler inside it) or binding of another thread to end first:
+     * at once if there is none, whatever the interrupt status; a {@link #close()} of this handle by
+     * another thread ends the wait with {@link ClosedException}, an interrupt with a
+     * {@link MailboxException} caused by an {@link InterruptedException} (this method declares none;
+     * the status stays set), and nothing is bound (until 2026-12-07 the wait ignored both and then
+     * bound a closed handle).
      *
      * <p>Only the binding thread may close it.
      *
      * @throws MailboxBusyException  if another live process is the receiver
      * @throws IllegalStateException if this thread is already bound, or is inside a handler of this mailbox
+     * @throws ClosedException       if this handle is closed, also while it waits
+     * @throws MailboxException      caused by an {@link InterruptedException} if interrupted while it waits
      */
     public RoleBinding bindReceiver() {
         checkOpen();
-        return mapped.receiving.bind("receiving role of mailbox '" + mapped.name + "'");
+        return mapped.receiving.bind("receiving role of mailbox '" + mapped.name + "'", this::checkOpen);
     }
 
     /** One step of waiting for a message; false once the deadline passed. */

@@ -66,15 +66,47 @@ final class ProcessRole {
         }
     }
 
-    /** Binds the role to the calling thread (waiting for other threads to leave it). */
-    RoleBinding bind(String description) {
+    /**
+     * Binds the role to the calling thread: at once if no other thread holds it (whatever the
+     * interrupt status), else waiting until that thread's binding, call or claim ends, the handle
+     * is closed ({@code checkOpen} throws, looked at every {@link #BIND_LOOK_NANOS}), or the thread
+     * is interrupted (seen within a park step of the gate, at most 1 ms). Until 2026-12-07 the
+     * wait ignored both and then bound a closed handle.
+     *
+     * @param checkOpen throws {@link io.jipc.ClosedException} once the handle is closed; also run
+     *                  once the gate is passed, before the lease is taken
+     * @throws MailboxException caused by an {@link InterruptedException} if interrupted while it
+     *                          waits (the bind methods declare no {@code InterruptedException}):
+     *                          nothing is bound, and the interrupt status stays set
+     */
+    RoleBinding bind(String description, Runnable checkOpen) {
         if (gate.isHeldByCurrentThread()) {
             throw new IllegalStateException("this thread already holds the " + description);
         }
-        enter();
+        // a bounded lock gives up on an interrupt or at its deadline: a look at the close in between
+        while (!gate.lock(System.nanoTime() + BIND_LOOK_NANOS)) {
+            checkOpen.run(); // a close ends the wait also when the thread is interrupted by then
+            if (Thread.currentThread().isInterrupted()) {
+                throw new MailboxException("interrupted while waiting for another thread of this process to leave the "
+                        + description + " (nothing bound; the interrupt status stays set)", new InterruptedException());
+            }
+        }
+        try {
+            checkOpen.run(); // closed while it waited
+            if (!leased) {
+                takeLease.run();
+                leased = true;
+            }
+        } catch (RuntimeException e) {
+            gate.unlock();
+            throw e;
+        }
         bound = true;
         return new RoleBinding(this);
     }
+
+    /** How often a {@link #bind} that waits for another thread looks whether its handle was closed. */
+    private static final long BIND_LOOK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
 
     void unbind() {
         bound = false;

@@ -139,6 +139,72 @@ class RoleBindingTest {
         }
     }
 
+    /**
+     * A bind that waits for another thread's binding ends on an interrupt (a MailboxException caused
+     * by InterruptedException, the status kept) and on the close of its handle (ClosedException),
+     * binding nothing. Until 2026-12-07 it ignored both, waited until the other binding was closed
+     * and then returned a binding of the closed handle (core63 explorer).
+     */
+    @Test
+    void aBindWaitingForAnotherThreadsBindingEndsOnAnInterruptOrTheClose() throws Exception {
+        try (Mailbox mailbox = Mailbox.create("bound", MailboxOptions.builder().singleSender(true).build())) {
+            for (boolean sending : new boolean[] {true, false}) {
+                Mailbox handle = Mailbox.open("bound");
+                java.util.function.Function<Mailbox, RoleBinding> bind = sending ? Mailbox::bindSender
+                        : Mailbox::bindReceiver;
+                CompletableFuture<Void> bound = new CompletableFuture<>();
+                CompletableFuture<Void> release = new CompletableFuture<>();
+                Thread holder = Thread.ofPlatform().start(() -> {
+                    try (RoleBinding binding = bind.apply(mailbox)) {
+                        bound.complete(null);
+                        release.join();
+                    } catch (RuntimeException e) {
+                        bound.completeExceptionally(e);
+                    }
+                });
+                bound.get(1, TimeUnit.MINUTES);
+                try {
+                    CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
+                    Thread waiter = startBind(() -> bind.apply(handle), interrupted);
+                    Thread.sleep(100); // usually waiting by now; an interrupt before the call is the same case
+                    waiter.interrupt();
+                    Throwable e = interrupted.get(30, TimeUnit.SECONDS); // a hang guard
+                    assertTrue(e instanceof io.jipc.mailbox.MailboxException
+                            && e.getCause() instanceof InterruptedException, String.valueOf(e));
+                    assertTrue(e.getMessage().contains("nothing bound"), e.getMessage());
+
+                    CompletableFuture<Throwable> closed = new CompletableFuture<>();
+                    startBind(() -> bind.apply(handle), closed);
+                    Thread.sleep(100); // usually waiting by now; a bind after the close is the same case
+                    handle.close();
+                    Throwable c = closed.get(30, TimeUnit.SECONDS);
+                    assertTrue(c instanceof io.jipc.ClosedException, String.valueOf(c));
+                } finally {
+                    handle.close();
+                    release.complete(null);
+                    holder.join();
+                }
+            }
+        }
+    }
+
+    /**
+     * Calls {@code bind} on a new thread, which completes {@code ended} with what ended it: a bind
+     * that succeeds is closed and reported as an AssertionError, and so is an interrupt status
+     * cleared by an exception that says the bind was interrupted.
+     */
+    private static Thread startBind(Supplier<RoleBinding> bind, CompletableFuture<Throwable> ended) {
+        return Thread.ofPlatform().start(() -> {
+            try (RoleBinding binding = bind.get()) {
+                ended.complete(new AssertionError("bound while another thread held the role"));
+            } catch (Throwable t) {
+                boolean interruptedKept = !(t.getCause() instanceof InterruptedException)
+                        || Thread.currentThread().isInterrupted();
+                ended.complete(interruptedKept ? t : new AssertionError("the interrupt status was cleared", t));
+            }
+        });
+    }
+
     /** A call that may block. */
     private interface Call {
         void run() throws Exception;
