@@ -1,4 +1,6 @@
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.shm.CircularBuffer;
+import io.jipc.shm.RegionExistsException;
 import io.jipc.shm.RegionNotFoundException;
 
 import java.lang.foreign.MemorySegment;
@@ -43,9 +45,9 @@ public class CorrectRing {
     }
 
     static void consume(int producers, long each) throws InterruptedException {
-        CircularBuffer.destroy(NAME);
-        try (CircularBuffer buffer = CircularBuffer.create(NAME, 8, 64)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> CircularBuffer.destroy(NAME))); // Ctrl-C removes it too
+        try (CircularBuffer buffer = create()) {
+            // Ctrl-C removes it too: this buffer only (by its file), never one another consumer made since
+            Runtime.getRuntime().addShutdownHook(new Thread(buffer::unlink));
             System.out.println("circular buffer '" + NAME + "' created, waiting for " + producers + " producers");
             long[] next = new long[producers + 1];
             MemorySegment item = MemorySegment.ofArray(new long[1]);
@@ -65,7 +67,32 @@ public class CorrectRing {
             }
             System.out.println("took " + producers * each + " items: " + lost + " lost, " + duplicated + " duplicated");
             buffer.close();
-            CircularBuffer.destroy(NAME);
+            buffer.unlink();
+        }
+    }
+
+    /**
+     * Creates the buffer; refuses (one line, exit status 1) while a consumer that made it runs, and
+     * removes one that a consumer killed outright (no shutdown hook ran) left behind.
+     */
+    static CircularBuffer create() {
+        while (true) {
+            try {
+                return CircularBuffer.create(NAME, 8, 64);
+            } catch (RegionExistsException taken) {
+                try (CircularBuffer other = CircularBuffer.open(NAME)) {
+                    ProcessIdentity consumer = other.creator();
+                    if (consumer.isAlive()) {
+                        fail("a consumer is already running (pid " + consumer.pid() + "), '" + NAME + "' is its buffer:"
+                                + " start producers for it, or stop it first");
+                    }
+                    if (other.unlink()) {
+                        System.out.println("removed '" + NAME + "', left by consumer pid " + consumer.pid() + ", which died");
+                    }
+                } catch (RegionNotFoundException removedMeanwhile) {
+                    // its consumer stopped meanwhile: create it now
+                }
+            }
         }
     }
 

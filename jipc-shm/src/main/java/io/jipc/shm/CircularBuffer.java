@@ -144,6 +144,8 @@ public final class CircularBuffer implements AutoCloseable {
     private final int capacity;
     private final long mask;
     private final long stride;
+    /** Who formatted the buffer, as its header says (read once, when attaching). */
+    private final ProcessIdentity creator;
     /** The consumers' asleep flag and "not empty" word: producers wake consumers through it. */
     private final WakeSignal notEmpty;
     /** The producers' asleep flag and "not full" word: consumers wake producers through it. */
@@ -191,6 +193,8 @@ public final class CircularBuffer implements AutoCloseable {
         this.capacity = slots;
         this.mask = slots - 1;
         this.stride = slotStride;
+        this.creator = new ProcessIdentity(memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_PID_OFFSET),
+                memory.get(ValueLayout.JAVA_LONG, SegmentHeaderDescriptor.CREATOR_START_TIME_OFFSET));
         // asymmetric: a publisher of any process may be fence-free (its own registerLight()), so
         // every sleeper pays the heavy fence and bounds its sleep where that fence is unavailable
         this.notEmpty = new WakeSignal(memory, CONSUMERS_ASLEEP_OFFSET, NOT_EMPTY_SIGNAL_OFFSET, true);
@@ -264,9 +268,33 @@ public final class CircularBuffer implements AutoCloseable {
         }
     }
 
-    /** Removes a named buffer's region; open handles keep working. Returns false if there was none. */
+    /**
+     * Removes a named buffer's region, whichever buffer the name names now; open handles keep
+     * working. Returns false if there was none. A process that removes its own buffer on exit uses
+     * {@link #unlink()}, which leaves a buffer another process created under the name since.
+     */
     public static boolean destroy(String name) {
         return SharedRegion.unlink(name);
+    }
+
+    /**
+     * Removes this buffer's name if it still names this buffer's region (the same file: device and
+     * inode), not one created under the same name since; open handles keep working. Works on a
+     * closed handle too (a shutdown hook). False if the name is gone or names another file, and for
+     * a buffer {@linkplain #format formatted in} or {@linkplain #attach(Region) attached to} a region
+     * the caller gave (the region's owner removes its name).
+     */
+    public boolean unlink() {
+        return ownsRegion && region instanceof SharedRegion named && named.unlink();
+    }
+
+    /**
+     * The process that formatted this buffer (its creator, for a named one), as the buffer's header
+     * says: with {@link ProcessIdentity#isAlive()} a process tells a buffer in use from one a dead
+     * creator left behind.
+     */
+    public ProcessIdentity creator() {
+        return creator;
     }
 
     /**

@@ -117,6 +117,35 @@ class CircularBufferTest {
     }
 
     /**
+     * unlink() removes the buffer's own name only: not a buffer created under the name since (a
+     * shutdown hook that destroyed by name removed a second consumer's live buffer, shm63
+     * explorer); creator() names the process that made it.
+     */
+    @Test
+    void unlinkRemovesTheBuffersOwnNameOnlyAndCreatorNamesItsMaker() throws Exception {
+        try (CircularBuffer first = CircularBuffer.create("own", 8, 8)) {
+            assertEquals(io.jipc.platform.ProcessIdentity.current(), first.creator());
+            assertTrue(CircularBuffer.destroy("own"));
+            try (CircularBuffer second = CircularBuffer.create("own", 8, 8);
+                 CircularBuffer opened = CircularBuffer.open("own")) {
+                assertFalse(first.unlink(), "another buffer under the name since");
+                assertTrue(SharedRegion.exists("own"));
+                assertEquals(second.creator(), opened.creator());
+                opened.close();
+                assertTrue(opened.unlink(), "an opener removes the buffer it opened, also once closed");
+                assertFalse(SharedRegion.exists("own"));
+                assertFalse(second.unlink(), "gone already");
+            }
+        } finally {
+            CircularBuffer.destroy("own");
+        }
+        try (AnonymousRegion region = AnonymousRegion.create(4096);
+             CircularBuffer inRegion = CircularBuffer.format(region, 8, 8)) {
+            assertFalse(inRegion.unlink(), "a buffer in a region it was given has no name of its own");
+        }
+    }
+
+    /**
      * A buffer's file has a jipc header, so its opener checks the mode as the other openers of such
      * files do: a 0600 buffer made 0666 behind its back is refused, one created 0666 opens with
      * {@code open(name, 0666)} only.
