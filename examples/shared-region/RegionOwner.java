@@ -10,10 +10,11 @@ import java.nio.charset.StandardCharsets;
  * <pre>examples/run shared-region/RegionOwner.java board 2</pre>
  */
 public class RegionOwner {
+    static final long SIZE = 4096;
     static final long GREETING = 0;     // a NUL-terminated string
-    static final long VISITS = 256;     // an atomic int slot: visitors so far
     static final long TICKETS = 264;    // an atomic long slot: tickets handed out (see RegionVisitor)
-    static final long VISITORS = 512;   // one long slot per visitor: its pid
+    static final long VISITORS = 512;   // one long slot per ticket: its visitor's pid, 0 until it signs in
+    static final int MAX_VISITORS = (int) ((SIZE - VISITORS) / 8);
 
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 2 || args.length > 1 && !args[1].matches("\\d+")) {
@@ -21,17 +22,29 @@ public class RegionOwner {
         }
         String name = args.length > 0 ? args[0] : "board";
         int expected = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        try (SharedRegion region = SharedRegion.create(name, 4096, 0600)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> SharedRegion.unlink(name))); // Ctrl-C removes it too
+        if (expected > MAX_VISITORS) {
+            fail("a region of " + SIZE + " bytes has room for " + MAX_VISITORS + " visitors, not " + expected);
+        }
+        try (SharedRegion region = SharedRegion.create(name, SIZE, 0600)) {
+            // Ctrl-C removes it too: this region only (by its file), never one a later owner made under the name
+            Runtime.getRuntime().addShutdownHook(new Thread(region::unlink));
             region.setBytes(GREETING, "hello from pid %d\0".formatted(ProcessHandle.current().pid())
                     .getBytes(StandardCharsets.UTF_8));
             System.out.println("created region '" + name + "' (" + region.path() + "), waiting for " + expected
                     + " visitors");
+            // a visitor signs in by writing its pid into its ticket's slot; one that died with a ticket
+            // leaves its slot empty, which holds up nobody: every slot is looked at, in any order
+            boolean[] signedIn = new boolean[MAX_VISITORS];
             int seen = 0;
             while (seen < expected) {
-                int visits = region.getIntVolatile(VISITS); // acquire: the visitor's pid slot is written first
-                for (; seen < visits; seen++) {
-                    System.out.println("visitor " + (seen + 1) + " is pid " + region.getLongVolatile(VISITORS + 8L * seen));
+                long tickets = Math.min(region.getLongVolatile(TICKETS), MAX_VISITORS);
+                for (int slot = 0; slot < tickets; slot++) {
+                    long pid = signedIn[slot] ? 0 : region.getLongVolatile(VISITORS + 8L * slot); // acquire
+                    if (pid != 0) {
+                        signedIn[slot] = true;
+                        seen++;
+                        System.out.println("visitor " + (slot + 1) + " is pid " + pid);
+                    }
                 }
                 Thread.sleep(20); // a plain shared region has no wake-up; see the circular buffer for blocking
             }

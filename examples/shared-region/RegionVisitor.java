@@ -5,15 +5,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Terminal 2 (and 3, ...): opens the region by its name, reads the greeting and signs in: takes a
- * visitor number with an atomic add, then publishes its pid in that slot.
+ * ticket with an atomic add, then publishes its pid in the ticket's slot (a release store). It waits
+ * for nobody: a visitor that dies between the two leaves an empty slot, and the others go on.
  *
  * <pre>examples/run shared-region/RegionVisitor.java board</pre>
  */
 public class RegionVisitor {
     static final long GREETING = 0;     // the layout RegionOwner created
-    static final long VISITS = 256;
     static final long TICKETS = 264;    // an atomic long slot: tickets handed out
-    static final long VISITORS = 512;
+    static final long VISITORS = 512;   // one long slot per ticket, to the end of the region
 
     public static void main(String[] args) {
         if (args.length > 1) {
@@ -23,13 +23,13 @@ public class RegionVisitor {
         try (SharedRegion region = SharedRegion.open(name)) {
             String greeting = region.segment().getString(GREETING, StandardCharsets.UTF_8);
             System.out.println("region '" + name + "' says: " + greeting);
-            // claim a slot first, write it, then count the visit: the owner reads the count, then the slot
-            long slot = region.getAndAddLong(TICKETS, 1);
-            region.setLongVolatile(VISITORS + 8 * slot, ProcessHandle.current().pid());
-            while (!region.compareAndSetInt(VISITS, (int) slot, (int) slot + 1)) {
-                Thread.onSpinWait(); // an earlier visitor has not counted itself yet
+            long slots = (region.size() - VISITORS) / 8;
+            long ticket = region.getAndAddLong(TICKETS, 1);
+            if (ticket >= slots) {
+                fail("region '" + name + "' is full: it has room for " + slots + " visitors");
             }
-            System.out.println("signed in as visitor " + (slot + 1));
+            region.setLongVolatile(VISITORS + 8 * ticket, ProcessHandle.current().pid()); // release: signs in
+            System.out.println("signed in as visitor " + (ticket + 1));
         } catch (RegionNotFoundException e) {
             fail("no region '" + name + "': start RegionOwner first");
         }
