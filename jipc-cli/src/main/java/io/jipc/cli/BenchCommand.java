@@ -116,8 +116,11 @@ final class BenchCommand implements Callable<Integer> {
         for (MechanismResult failed : report.failed()) { // exit code 1: a mechanism failed (docs/benchmarks.md)
             System.err.println("jipc bench: " + failed.mechanism().label() + " " + failed.problem());
         }
+        if (report.peerEnd() != null) { // exit code 1 too: the figures measured are all above
+            System.err.println("jipc bench: " + report.peerEnd());
+        }
         boolean written = html == null || writeHtml(report, progressOut);
-        return report.failed().isEmpty() && written ? 0 : 1;
+        return report.failed().isEmpty() && report.peerEnd() == null && written ? 0 : 1;
     }
 
     /**
@@ -373,6 +376,11 @@ final class BenchCommand implements Callable<Integer> {
             PrintStream progress = run.progress("sockets");
             SocketBench.Report report = new SocketBench(settings, progress).run();
             System.out.print(run.json ? BenchReport.json(report) : "\n" + BenchReport.table(report));
+            if (report.peerEnd() != null) { // the figures are all above, but the run did not end cleanly
+                System.out.flush();
+                System.err.println("jipc bench sockets: " + report.peerEnd());
+                return 1;
+            }
             return 0;
         }
     }

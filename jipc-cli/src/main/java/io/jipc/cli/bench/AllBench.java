@@ -88,8 +88,20 @@ public final class AllBench {
         }
     }
 
-    /** The results of a run, in the order of the mechanisms. */
-    public record Report(Settings settings, List<MechanismResult> results, String machine, double seconds) {
+    /**
+     * The results of a run, in the order of the mechanisms.
+     *
+     * @param peerEnd how the peer ended after the last mechanism if not cleanly (it died, or stopped
+     *                answering and was given up: {@link PeerProcess#finish}), else null; the figures
+     *                were all measured before
+     */
+    public record Report(Settings settings, List<MechanismResult> results, String machine, double seconds,
+                         String peerEnd) {
+        /** A report of a run whose peer ended cleanly. */
+        public Report(Settings settings, List<MechanismResult> results, String machine, double seconds) {
+            this(settings, results, machine, seconds, null);
+        }
+
         /** The mechanisms that failed (not those unavailable or beyond their limits), in order. */
         public List<MechanismResult> failed() {
             return results.stream().filter(r -> r.problem() != null && r.problem().startsWith(FAILED)).toList();
@@ -128,7 +140,9 @@ public final class AllBench {
      * stopped (Ctrl-C, {@code SIGTERM}) its shutdown hook removes the objects and ends the peer; a
      * failure that this causes on the measuring thread (the peer killed under it, a mailbox destroyed)
      * is not reported: the thread waits for the JVM to halt, so the run ends with the signal's exit
-     * status and no stack trace.
+     * status and no stack trace. A peer that dies or stops answering after the last mechanism (while
+     * its input ends, or while its JVM exits) costs no figure: {@link Report#peerEnd()} says how it
+     * ended, after at most {@link PeerProcess#ANSWER_WAIT} for a stopped one.
      */
     public Report run() throws InterruptedException {
         Thread cleanup = new Thread(() -> {
@@ -142,8 +156,8 @@ public final class AllBench {
             for (Mechanism m : settings.mechanisms()) {
                 results.add(measure(m));
             }
-            finishPeer();
-            return new Report(settings, results, Machine.describe(), (System.nanoTime() - start) / 1e9);
+            String peerEnd = peer == null ? null : peer.finish(""); // an empty line ends the peer's input
+            return new Report(settings, results, Machine.describe(), (System.nanoTime() - start) / 1e9, peerEnd);
         } catch (RuntimeException | InterruptedException e) {
             if (stopping) {
                 awaitTheHalt();
@@ -303,24 +317,6 @@ public final class AllBench {
                 never.await();
             } catch (InterruptedException stillStopping) {
                 // the halt ends this thread
-            }
-        }
-    }
-
-    private void finishPeer() throws InterruptedException {
-        if (peer != null) {
-            peer.phase("the end of the run");
-            try {
-                peer.tell("");
-                peer.await("PEER DONE");
-                peer.waitFor();
-            } catch (InterruptedException | RuntimeException e) {
-                PeerDiedException death = peer.death();
-                if (death == null) {
-                    throw e;
-                }
-                death.addSuppressed(e);
-                throw death;
             }
         }
     }

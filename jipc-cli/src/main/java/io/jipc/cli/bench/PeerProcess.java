@@ -261,16 +261,19 @@ public final class PeerProcess implements AutoCloseable {
         if (status == null) {
             return null;
         }
-        String out = output.toString();
+        return new PeerDiedException(ending(status), output.toString());
+    }
+
+    /** One line on how the peer ended with {@code status}: it stopped answering and was killed, or it died. */
+    private String ending(ExitStatus status) {
         String why = stalled;
         if (why != null) {
-            return new PeerDiedException("the peer process " + pid() + " stopped answering during " + stalledDuring
-                    + ": no progress for " + ANSWER_WAIT.toSeconds() + " s (" + why + "), so it was killed", out);
+            return "the peer process " + pid() + " stopped answering during " + stalledDuring
+                    + ": no progress for " + ANSWER_WAIT.toSeconds() + " s (" + why + "), so it was killed";
         }
-        String peerException = out.lines().filter(l -> l.contains("Exception") || l.contains("Error"))
+        String peerException = output.toString().lines().filter(l -> l.contains("Exception") || l.contains("Error"))
                 .findFirst().map(l -> " (peer: " + l.strip() + ")").orElse("");
-        return new PeerDiedException("the peer process " + pid() + " died (" + status + ") during " + phase
-                + peerException, out);
+        return "the peer process " + pid() + " died (" + status + ") during " + phase + peerException;
     }
 
     /** {@link #death()} if the peer died, else {@code failure}: what a benchmark that failed throws. */
@@ -341,6 +344,46 @@ public final class PeerProcess implements AutoCloseable {
         if (status.isEmpty() || !status.get().success()) {
             throw new IllegalStateException("benchmark peer did not finish cleanly (" + status.map(Object::toString)
                     .orElse("still running") + "):\n" + output);
+        }
+    }
+
+    /**
+     * Ends the run with the peer, once every case has been measured: writes {@code lastLine} to it
+     * (unless null: the end of its phases), waits for its {@code PEER DONE} and for its exit, with
+     * the alarm armed all the while: a peer that stops answering (stopped by {@code SIGSTOP}, a
+     * debugger) is given up and killed after {@link #ANSWER_WAIT}, before or after its
+     * {@code PEER DONE}. How the peer ended does not touch the figures measured, so it is returned
+     * as a note, never thrown: null if the peer said {@code PEER DONE} and exited with status 0,
+     * else one line naming its pid, how it ended and the phase {@code the end of the run}, e.g.
+     * {@code the peer process 1234 died (killed by signal 9) during the end of the run}. Blocks for
+     * at most about {@link #ANSWER_WAIT}; the watcher's interrupt at the peer's death is consumed.
+     * Only the starting thread. Throws only for an interrupt that is not the watcher's (this
+     * thread's interrupt status is set again then) or a failure while the peer is alive and
+     * answering, which {@link #close()} (a stop) causes.
+     */
+    public String finish(String lastLine) throws InterruptedException {
+        phase("the end of the run");
+        progress(); // from now on the alarm counts: PEER DONE and the exit must come within the answer wait
+        try {
+            if (lastLine != null) {
+                tell(lastLine);
+            }
+            await("PEER DONE");
+            // after PEER DONE the watcher reports no death: the exit status tells (the alarm kills a stopped peer)
+            Optional<ExitStatus> status = process.waitFor(ANSWER_WAIT.plusSeconds(10));
+            if (status.isEmpty()) {
+                return "the peer process " + pid() + " did not exit during the end of the run, " + ANSWER_WAIT.toSeconds()
+                        + " s after its last output, so it was killed";
+            }
+            return status.get().success() && stalled == null ? null : ending(status.get());
+        } catch (InterruptedException | RuntimeException e) {
+            PeerDiedException death = death(); // a peer that died or was given up before PEER DONE
+            if (death == null) {
+                throw e;
+            }
+            return death.getMessage();
+        } finally {
+            idle();
         }
     }
 

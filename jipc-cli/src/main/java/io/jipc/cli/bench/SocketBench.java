@@ -78,8 +78,15 @@ public final class SocketBench {
      * The results of a run.
      *
      * @param lostShare per transport label, the share of one-way datagrams lost (UDP), 0..1
+     * @param peerEnd   how the peer ended after the last transport if not cleanly (it died, or
+     *                  stopped answering and was given up: {@link PeerProcess#finish}), else null
      */
-    public record Report(Settings settings, List<BenchResult> results, Map<String, Double> lostShare, String machine) {
+    public record Report(Settings settings, List<BenchResult> results, Map<String, Double> lostShare, String machine,
+                         String peerEnd) {
+        /** A report of a run whose peer ended cleanly. */
+        public Report(Settings settings, List<BenchResult> results, Map<String, Double> lostShare, String machine) {
+            this(settings, results, lostShare, machine, null);
+        }
     }
 
     private final Settings settings;
@@ -184,6 +191,7 @@ public final class SocketBench {
         }
         List<BenchResult> results = new ArrayList<>();
         Map<String, Double> lost = new LinkedHashMap<>();
+        String peerEnd;
         try (PeerProcess peer = new PeerProcess(SocketBenchPeer.class, List.of(), phases)) {
             trackFirst(peer); // on Ctrl-C, ended before the files go: it binds the .peer file in its time
             try {
@@ -209,15 +217,12 @@ public final class SocketBench {
                         }
                     }
                 }
-                peer.idle();
-                peer.phase("the end of the run");
-                peer.await("PEER DONE");
-                peer.waitFor();
+                peerEnd = peer.finish(null); // it ends after its last phase: how it ended, if not cleanly
             } catch (Exception e) {
                 throw peer.deathOr(e); // if the peer died or stopped answering, that is the cause
             }
         }
-        return new Report(settings, results, lost, Machine.describe());
+        return new Report(settings, results, lost, Machine.describe(), peerEnd);
     }
 
     /** The link to the peer: its connection (streams), or its address learned from a hello datagram. */
