@@ -233,6 +233,9 @@ public final class AllBench {
             }
             return new MechanismResult(m, null, rtt, oneWay, skipped);
         } catch (Exception e) {
+            if (stopping) {
+                awaitTheHalt(); // the shutdown hook closed the channel under this thread: no failure of the mechanism
+            }
             // the peer's death ends this mechanism's waits (its watcher interrupts them): the cause, if so
             PeerDiedException death = peer == null ? null : peer.death();
             String output = peer == null ? "" : peer.output();

@@ -100,7 +100,12 @@ public final class SocketBench {
         this.progress = progress;
     }
 
-    /** Runs the benchmark; sockets and their files are removed afterwards, whatever happens. */
+    /**
+     * Runs the benchmark; sockets and their files are removed afterwards, whatever happens. When the
+     * JVM is stopped (Ctrl-C, {@code SIGTERM}) its shutdown hook closes the sockets and ends the
+     * peer; the failure this causes on the measuring thread is not reported: the thread waits for
+     * the JVM to halt, so the run ends with the signal's exit status.
+     */
     public Report run() throws Exception {
         Thread cleanup = new Thread(this::stop, "jipc-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: the socket files go too
@@ -120,6 +125,15 @@ public final class SocketBench {
     private synchronized void stop() {
         stopping = true;
         closeAll();
+    }
+
+    /**
+     * Whether the shutdown hook has begun; read under this object's monitor, so a caller whose
+     * failure the hook caused (it closes the sockets under the measuring thread) waits for the
+     * hook's {@link #stop} to end and sees true.
+     */
+    private synchronized boolean stopping() {
+        return stopping;
     }
 
     private synchronized void closeAll() {
@@ -219,6 +233,9 @@ public final class SocketBench {
                 }
                 peerEnd = peer.finish(null); // it ends after its last phase: how it ended, if not cleanly
             } catch (Exception e) {
+                if (stopping()) {
+                    AllBench.awaitTheHalt(); // the shutdown hook closed the sockets under this thread: no failure
+                }
                 throw peer.deathOr(e); // if the peer died or stopped answering, that is the cause
             }
         }
