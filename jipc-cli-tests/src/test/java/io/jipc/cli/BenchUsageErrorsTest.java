@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -69,10 +71,26 @@ class BenchUsageErrorsTest {
         assertTrue(ring.err().startsWith("--capacity 1073741824 (--size 1048576) needs "), ring.err());
         assertTrue(ring.err().contains(" bytes, more than half of the "), ring.err());
         assertFalse(ring.err().contains("running"), ring.err());
-        CliRun mailbox = CliRun.jipc("bench", "mailbox", "--capacity", "1099511627776"); // 1 TiB
+        CliRun mailbox = CliRun.jipc("bench", "mailbox", "--capacity", "1099511627776", "--no-features"); // 1 TiB
         assertEquals(2, mailbox.exit(), mailbox.err());
         assertTrue(mailbox.err().startsWith("--capacity 1099511627776 needs 1099511627776 bytes, more than half"),
                 mailbox.err());
+    }
+
+    @Test
+    void aMailboxCapacityIsCheckedForTheFourPriorityLevelsOfItsFeaturePhase(Path root) throws IOException {
+        // a ring that fits in half the free space, four of them do not: the 4-priority phase's mailbox
+        Path existing = root.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        long ring = Long.highestOneBit(Files.getFileStore(existing).getUsableSpace() / 2);
+        CliRun mailbox = CliRun.jipc("bench", "mailbox", "--capacity", Long.toString(ring));
+        assertEquals(2, mailbox.exit(), mailbox.err());
+        assertTrue(mailbox.err().startsWith("--capacity " + ring + " (the 4-priority phase's mailbox, 4 rings of "
+                + ring + " bytes; --no-features skips it) needs " + 4 * ring + " bytes, more than half of the "),
+                mailbox.err());
+        assertFalse(mailbox.out().contains("running") || mailbox.err().contains("running"), mailbox.out());
     }
 
     @Test

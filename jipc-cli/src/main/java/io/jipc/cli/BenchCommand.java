@@ -266,7 +266,8 @@ final class BenchCommand implements Callable<Integer> {
         long messages = 20_000_000;
 
         @Option(names = "--capacity", description = "bytes of the one-way mailbox, at least 1, rounded up to a power "
-                + "of two that holds 4 messages; at most 1 TiB and half the free space of the jipc root "
+                + "of two that holds 4 messages; at most 1 TiB, and half the free space of the jipc root holds "
+                + "the run's largest mailbox (4 such rings for the 4-priority phase unless --no-features) "
                 + "(default: 64 MiB, like Aeron's default term)")
         long capacity = MailboxBench.Settings.DEFAULT_CAPACITY;
 
@@ -302,9 +303,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             run.check();
             messages = run.quick ? Math.min(RunOptions.messages(messages), 2_000_000) : RunOptions.messages(messages);
-            checkCapacity();
             MailboxBench.Settings settings = new MailboxBench.Settings(size, run.warmupTime(), run.maxWarmupTime(),
                     run.measureTime(), messages, capacity, strategies, !noPipe, !noIdle, !noFeatures);
+            checkCapacity(settings);
             PrintStream progress = run.progress("mailbox");
             List<MailboxBench.Report> reports = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
@@ -327,20 +328,25 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
 
-        /** A usage error naming {@code --capacity} if the one-way mailbox cannot be made or would not fit. */
-        private void checkCapacity() throws IOException {
+        /**
+         * A usage error naming {@code --capacity} if the one-way mailbox cannot be made, or if the
+         * largest mailbox of the run would not fit: with the features, the 4-priority phase's, a ring
+         * of {@code --capacity} per level.
+         */
+        private void checkCapacity(MailboxBench.Settings settings) throws IOException {
             if (capacity < 1) {
                 throw new IllegalArgumentException("--capacity must be at least 1 byte: " + capacity);
             }
-            long bytes;
+            long ring;
             try {
-                bytes = MailboxOptions.builder().singleSender(true).maxMessageSize(size)
-                        .capacityBytes(Math.max(capacity, 4L * (size + 16))) // as MailboxBench sizes it
-                        .build().capacityBytes();
+                ring = settings.oneWayCapacity();
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--capacity " + capacity + ": " + e.getMessage(), e);
             }
-            RunOptions.fitsFreeSpace("--capacity", Long.toString(capacity), bytes, "mailbox");
+            long bytes = settings.largestMailboxBytes();
+            String value = bytes == ring ? Long.toString(capacity) : capacity + " (the 4-priority phase's mailbox, "
+                    + bytes / ring + " rings of " + ring + " bytes; --no-features skips it)";
+            RunOptions.fitsFreeSpace("--capacity", value, bytes, "mailbox");
         }
     }
 

@@ -71,9 +71,24 @@ public final class MailboxBench {
             strategies = List.copyOf(strategies);
         }
 
-        /** Bytes of the one-way mailbox: {@code capacity}, raised to hold at least four messages. */
+        /**
+         * Bytes of the ring of each one-way mailbox, as the mailbox has it: {@code capacity}, raised
+         * to hold at least four messages and rounded up to a power of two.
+         *
+         * @throws IllegalArgumentException if no mailbox has such a ring (more than 1 TiB)
+         */
         public long oneWayCapacity() {
-            return Math.max(capacity, 4L * (size + 16));
+            return MailboxOptions.builder().singleSender(true).maxMessageSize(size)
+                    .capacityBytes(Math.max(capacity, 4L * (size + 16))).build().capacityBytes();
+        }
+
+        /**
+         * Bytes of shared memory that the largest mailbox of the run takes: with the features, the
+         * 4-priority phase's one-way mailbox, a ring of {@link #oneWayCapacity()} per level; else a
+         * one-way mailbox (one ring). The mailboxes of a phase are removed before the next.
+         */
+        public long largestMailboxBytes() {
+            return (features ? PRIORITY_LEVELS : 1) * oneWayCapacity();
         }
     }
 
@@ -317,6 +332,9 @@ public final class MailboxBench {
 
     // ------------------------------------------------------------------ message-passing features
 
+    /** Priority levels of the mailboxes of {@link Feature#PRIORITIES}. */
+    static final int PRIORITY_LEVELS = 4;
+
     /** A message-passing feature measured with the default wait strategy. */
     enum Feature {
         /** Zero capacity: each send returns once the peer took the message. */
@@ -347,10 +365,10 @@ public final class MailboxBench {
                                 .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build()),
                         bench.create(tag + "-in", large.messageLimit(0).singleSender(true).build()), done};
                 case PRIORITIES -> new Mailbox[] {
-                        bench.create(tag + "-ping", small.priorities(4).singleSender(true).build()),
+                        bench.create(tag + "-ping", small.priorities(PRIORITY_LEVELS).singleSender(true).build()),
                         bench.create(tag + "-pong", MailboxOptions.builder().singleSender(true)
                                 .maxMessageSize(Math.max(size, 8)).capacityBytes(64 * 1024).build()),
-                        bench.create(tag + "-in", large.priorities(4).singleSender(true).build()), done};
+                        bench.create(tag + "-in", large.priorities(PRIORITY_LEVELS).singleSender(true).build()), done};
                 case FOUR_PRODUCERS -> new Mailbox[] {null, null, bench.create(tag + "-in", large.build()), done};
             };
         }
