@@ -46,7 +46,8 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
 
-    @Option(names = "--size", description = "message size in bytes, at least 8 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--size", description = "message size in bytes, 8 to an eighth of Aeron's term (8 MiB with "
+            + "the default term; 16 MiB at most) (default: ${DEFAULT-VALUE})")
     int size = 64;
 
     @Option(names = "--warmup", defaultValue = "1s", converter = DurationConverter.class,
@@ -127,6 +128,17 @@ public final class SideBySide implements Callable<Integer> {
         return command.execute(args);
     }
 
+    /**
+     * The largest message Aeron IPC carries with a term of {@code termLength} bytes (0: Aeron's
+     * default, 64 MiB): an eighth of the term, at most 16 MiB, as Aeron's
+     * {@code FrameDescriptor.computeMaxMessageLength}; the jipc side carries up to 1 GiB. The
+     * constant is inlined by the compiler: no Aeron class is loaded.
+     */
+    static int maxMessageSize(int termLength) {
+        int term = termLength > 0 ? termLength : 64 << 20;
+        return Math.min(term / 8, io.aeron.logbuffer.FrameDescriptor.MAX_MESSAGE_LENGTH);
+    }
+
     /** Holds the property name without loading Agrona's buffer classes. */
     private static final class AgronaProperty {
         static final String NAME = "agrona.disable.bounds.checks";
@@ -146,6 +158,13 @@ public final class SideBySide implements Callable<Integer> {
         }
         if (termLength != 0 && (termLength < 64 * 1024 || Integer.bitCount(termLength) != 1)) {
             err.println("jipc-bench aeron: --aeron-term-length must be 0 or a power of two of at least 65536");
+            return 2;
+        }
+        int maxSize = maxMessageSize(termLength);
+        if (size > maxSize) {
+            err.println("jipc-bench aeron: --size must be 8 to " + maxSize + " bytes with "
+                    + (termLength > 0 ? "--aeron-term-length " + termLength : "Aeron's default term of 64 MiB")
+                    + " (Aeron IPC carries messages of at most an eighth of its term, and of 16 MiB): " + size);
             return 2;
         }
         PrintStream progress = json ? err : out;
