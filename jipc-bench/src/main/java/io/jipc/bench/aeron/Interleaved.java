@@ -405,10 +405,15 @@ public final class Interleaved implements Callable<Integer> {
         return Arrays.stream(values).average().orElse(0);
     }
 
-    private static double median(double[] values) {
+    /**
+     * The median of {@code values}: the middle one, or the mean of the two middle ones for an even
+     * count (the default 30 measured blocks), as {@link SideBySideReport} takes it.
+     */
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**

@@ -123,6 +123,13 @@ class SideBySideReportTest {
     }
 
     @Test
+    void interleavedMedianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertEquals(765.6, Interleaved.median(new double[] {784.9, 746.3}), 1e-9); // 2 measured blocks
+        assertEquals(2.5, Interleaved.median(new double[] {4, 1, 3, 2}), 1e-9);
+        assertEquals(3, Interleaved.median(new double[] {5, 1, 3}), 1e-9);
+    }
+
+    @Test
     void interleavedRatesKeepOneDecimalButShowAStarvedTransportIsNotZero() {
         assertEquals("13.5", Interleaved.millions(13_500_000));
         assertEquals("0.1", Interleaved.millions(50_000));
