@@ -40,7 +40,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure every IPC mechanism between two processes on this machine, side by side.",
                 "Ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB). "
-                + "About a minute (at most 1.5; --quick: about 15 s). The subcommands look closer at one family."},
+                + "About 1.5 to 2 minutes for the 18 mechanisms (cases at most 7 s a mechanism: the first line says "
+                + "the total; --quick: at most 1.1 s a mechanism, about half a minute). The subcommands look "
+                + "closer at one family."},
         subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class,
                 BenchCommand.RingBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {

@@ -39,10 +39,14 @@ public final class AllBench {
     public record Timing(Duration pingWarmup, Duration pingMaxWarmup, Duration pingMeasure, Duration oneWayWarmup,
                          Duration oneWayMaxWarmup, Duration oneWayMeasure, Duration extraWarmup,
                          Duration extraMeasure) {
-        /** The default run: at most about 7 s per mechanism, under 2 minutes for fifteen. */
+        /**
+         * The default run: at most 7 s per mechanism ({@link #worstCasePerMechanism}, warm-ups that
+         * never settle included), 126 s for the eighteen of {@link Mechanisms#all()}; the channels'
+         * set-up and the child JVM's start come on top.
+         */
         public static final Timing DEFAULT = new Timing(ms(500), ms(1500), ms(1500), ms(300), ms(1000), ms(1000),
                 ms(500), ms(500));
-        /** {@code --quick}: at most about 1.1 s per mechanism. */
+        /** {@code --quick}: at most 1.07 s per mechanism, 20 s for eighteen (set-up and JVM start on top). */
         public static final Timing QUICK = new Timing(ms(100), ms(200), ms(250), ms(50), ms(150), ms(150),
                 ms(80), ms(80));
 
