@@ -172,7 +172,7 @@ public final class AllBenchReport {
                 out.append(comma).append("{\"size\": ").append(t.size());
                 out.append(", \"messagesPerSecond\": ").append(BenchReport.number(t.messagesPerSecond()));
                 out.append(", \"megabytesPerSecond\": ").append(BenchReport.number(t.megabytesPerSecond()));
-                out.append(", \"lostShare\": ").append(BenchReport.number(t.lostShare())).append('}');
+                out.append(", \"lostShare\": ").append(BenchReport.share(t.lostShare())).append('}');
                 comma = ", ";
             }
             out.append("],\n     \"skipped\": [");

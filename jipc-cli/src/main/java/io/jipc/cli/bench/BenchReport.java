@@ -229,7 +229,7 @@ public final class BenchReport {
         out.append("  \"lostShare\": {");
         String separator = "";
         for (var e : report.lostShare().entrySet()) {
-            out.append(separator).append(quote(e.getKey())).append(": ").append(number(e.getValue()));
+            out.append(separator).append(quote(e.getKey())).append(": ").append(share(e.getValue()));
             separator = ", ";
         }
         out.append("},\n");
@@ -255,6 +255,17 @@ public final class BenchReport {
     public static String seconds(Duration duration) {
         BigDecimal s = BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros();
         return s.scale() < 1 ? s.setScale(1).toPlainString() : s.toPlainString();
+    }
+
+    /**
+     * A share 0..1 in JSON with the precision of the tables' percentages (two decimals of a percent):
+     * {@code 0.0004} where a table says {@code 0.04 %}, which {@link #number} rounded to {@code 0.000}.
+     */
+    static String share(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return "null";
+        }
+        return String.format(Locale.ROOT, "%.4f", value);
     }
 
     static String number(double value) {
