@@ -56,6 +56,14 @@ class BenchPeerDeathTest {
         assertTrue(output.contains("jipc bench: mailbox futex failed: the peer process"), output); // on stderr
     }
 
+    @Test
+    void theRpcServersNameGoesWhenItsPeerIsKilled(Path root) throws Exception {
+        // the peer registered its TCP server's address in the local name service, for its life
+        String output = assertPeerDeathReported(root, "RPC (TCP) ping-pong", "  [", "bench", "--only", "rpc-tcp",
+                "--extra-sizes", "0");
+        assertTrue(output.contains("RPC (TCP): failed: the peer process"), output);
+    }
+
     /** Starts {@code args}, kills its peer once a line starts with {@code started}; returns the output. */
     private static String assertPeerDeathReported(Path root, String phase, String started, String... args)
             throws Exception {

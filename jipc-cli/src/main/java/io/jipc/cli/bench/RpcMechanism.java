@@ -107,8 +107,25 @@ final class RpcMechanism implements Mechanism {
                     client.close();
                 }
                 Mailbox.destroy(name); // if the peer died with its server open
+                if (tcp) {
+                    reclaimName(name);
+                }
             }
         };
+    }
+
+    /**
+     * Removes the name the peer's TCP server registered if the peer is dead (killed, or ended by a
+     * stop: the caller has closed it first): the entry is the peer's, held for its life, and a
+     * lookup reclaims a dead owner's entry. A live peer's entry is left to its server, which removes
+     * it when it closes. Best effort: a failure of the name service is ignored.
+     */
+    private static void reclaimName(String name) {
+        try (NameService names = NameService.open(LOCAL_NAMES)) {
+            names.lookup(RpcClient.NAME_PREFIX + name);
+        } catch (RuntimeException ignored) {
+            // the entry stays until the next lookup of the name (jipc ls, a run of the benchmark)
+        }
     }
 
     /** Connects once the peer's server is there, waiting at most {@link #PEER_START} for it. */
