@@ -327,7 +327,15 @@ final class BenchCommand implements Callable<Integer> {
             } else if (rounds > 1) {
                 System.out.print("\n" + RoundsReport.table(reports));
             }
-            return 0;
+            System.out.flush();
+            int status = 0;
+            for (MailboxBench.Report report : reports) { // the figures are all above, but a run did not end cleanly
+                if (report.peerEnd() != null) {
+                    System.err.println("jipc bench mailbox: " + report.peerEnd());
+                    status = 1;
+                }
+            }
+            return status;
         }
 
         /**
@@ -434,6 +442,11 @@ final class BenchCommand implements Callable<Integer> {
                     run.measureTime(), messages, capacity); // checked above: usage errors before any progress line
             RingBench.Report report = new RingBench(settings, run.progress("ring")).run();
             System.out.print(run.json ? RingBench.json(report) : "\n" + RingBench.table(report));
+            if (report.peerEnd() != null) { // the figures are all above, but the run did not end cleanly
+                System.out.flush();
+                System.err.println("jipc bench ring: " + report.peerEnd());
+                return 1;
+            }
             return 0;
         }
     }

@@ -180,6 +180,7 @@ public final class SideBySide implements Callable<Integer> {
         AeronBench.Settings aeronSettings = new AeronBench.Settings(size, warmupTime, maxWarmup, measureTime,
                 messages, termLength, aeronIdle.pauseFreeIdles, aeronIdle.gapSteps);
         List<SideBySideReport.Round> results = new ArrayList<>();
+        List<String> peerEnds = new ArrayList<>();
         String machine = null;
         for (int round = 1; round <= rounds; round++) {
             boolean jipcFirst = round % 2 == 1;
@@ -191,6 +192,9 @@ public final class SideBySide implements Callable<Integer> {
             for (int turn = 0; turn < 2; turn++) {
                 if ((turn == 0) == jipcFirst) {
                     MailboxBench.Report jipcReport = new MailboxBench(jipcSettings, progress).run();
+                    if (jipcReport.peerEnd() != null) { // measured, but the run ends with exit status 1
+                        peerEnds.add(jipcReport.peerEnd());
+                    }
                     machine = jipcReport.machine();
                     BenchResult m = jipcReport.results().getFirst();
                     jipc = new BenchResult("jipc mailbox (spin)", m.roundTrip(), m.roundTripsPerSecond(),
@@ -221,7 +225,10 @@ public final class SideBySide implements Callable<Integer> {
                 machine, load, started, results);
         out.print(json ? report.json() : "\n" + report.table());
         out.flush();
-        return 0;
+        for (String peerEnd : peerEnds) {
+            err.println("jipc-bench aeron: " + peerEnd);
+        }
+        return peerEnds.isEmpty() ? 0 : 1;
     }
 
     private static String aeronVersion() {

@@ -98,12 +98,21 @@ public final class MailboxBench {
      *
      * @param pipePairing how the futex mailbox and the pipe compared slice by slice, or null if they
      *                    were not measured in alternating slices (no pipe, or no futex-only strategy)
+     * @param peerEnd     how the peer ended after the last phase if not cleanly (it died, or stopped
+     *                    answering and was given up: {@link PeerProcess#finish}), else null; the
+     *                    figures were all measured before
      */
     public record Report(Settings settings, List<BenchResult> results, double idleCpu, String machine,
-                         PipePairing pipePairing) {
+                         PipePairing pipePairing, String peerEnd) {
         /** A report without a pipe pairing. */
         public Report(Settings settings, List<BenchResult> results, double idleCpu, String machine) {
-            this(settings, results, idleCpu, machine, null);
+            this(settings, results, idleCpu, machine, null, null);
+        }
+
+        /** A report of a run whose peer ended cleanly. */
+        public Report(Settings settings, List<BenchResult> results, double idleCpu, String machine,
+                      PipePairing pipePairing) {
+            this(settings, results, idleCpu, machine, pipePairing, null);
         }
     }
 
@@ -186,6 +195,7 @@ public final class MailboxBench {
         double idleCpu = Double.NaN;
         BenchResult pipeResult = null;
         PipePairing pairing = null;
+        String peerEnd;
         // the peer is told each phase once its objects exist, and they are removed when it ends
         PeerProcess peer = new PeerProcess(BenchPeer.class, List.of(), List.of());
         this.peer = peer;
@@ -241,15 +251,12 @@ public final class MailboxBench {
                 idleCpu = idleCpu(peer.pid(), idleBox);
                 remove(new Mailbox[] {idleBox});
             }
-            peer.idle();
-            peer.tell("");
-            peer.await("PEER DONE");
+            peerEnd = peer.finish(""); // an empty line ends the peer's phases; how it ended, if not cleanly
             removeFinishedUnbounded();
-            peer.waitFor();
         } catch (Exception e) {
             throw peer.deathOr(e); // if the peer died, that is the cause, whatever wait it ended
         }
-        return new Report(settings, results, idleCpu, Machine.describe(), pairing);
+        return new Report(settings, results, idleCpu, Machine.describe(), pairing, peerEnd);
     }
 
     /** Prints the step {@code what} of {@code label} and names it as the phase a peer's death is reported in. */

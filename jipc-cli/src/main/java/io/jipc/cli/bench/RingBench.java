@@ -40,8 +40,17 @@ public final class RingBench {
         }
     }
 
-    /** The results of a run. */
-    public record Report(Settings settings, List<BenchResult> results, String machine) {
+    /**
+     * The results of a run.
+     *
+     * @param peerEnd how the peer ended after the one-way run if not cleanly (it died, or stopped
+     *                answering and was given up: {@link PeerProcess#finish}), else null
+     */
+    public record Report(Settings settings, List<BenchResult> results, String machine, String peerEnd) {
+        /** A report of a run whose peer ended cleanly. */
+        public Report(Settings settings, List<BenchResult> results, String machine) {
+            this(settings, results, machine, null);
+        }
     }
 
     private final Settings settings;
@@ -94,10 +103,9 @@ public final class RingBench {
         peer.phase(label + " one-way throughput");
         progress.printf("  %-24s one-way throughput ...%n", label);
         double[] oneWay = oneWay(peer, in, done);
-        peer.idle();
-        peer.await("PEER DONE");
-        peer.waitFor();
-        return new Report(settings, List.of(pingPong.withThroughput(oneWay[0], oneWay[1])), Machine.describe());
+        String peerEnd = peer.finish(null); // it ends after its last phase: how it ended, if not cleanly
+        return new Report(settings, List.of(pingPong.withThroughput(oneWay[0], oneWay[1])), Machine.describe(),
+                peerEnd);
     }
 
     /**
