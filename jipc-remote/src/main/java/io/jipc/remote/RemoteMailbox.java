@@ -386,10 +386,10 @@ public final class RemoteMailbox implements MessageChannel {
             drop();
             throw closedMeanwhile(null);
         }
-        // the Open's answer within what is left of the connect timeout (at most the peer timeout): a
-        // gateway that accepts and then says nothing (stopped, overloaded) is as unreachable as none
-        long openLimit = Math.min(Timeouts.nanos(options.peerTimeout()),
-                Math.max(1, Timeouts.nanos(options.connectTimeout()) - (System.nanoTime() - connectStart)));
+        // the Open's answer within what is left of the connect timeout, heartbeats or not (and, as any
+        // answer, within the peer timeout of silence): a gateway that accepts and then says nothing
+        // (stopped, overloaded), or only heartbeats (an open that does not end), is as unreachable as none
+        long openLimit = Math.max(1, Timeouts.nanos(options.connectTimeout()) - (System.nanoTime() - connectStart));
         Answer answer = call(c, new Wire.Open(Wire.VERSION, name), false, openLimit);
         if (answer.reply instanceof Wire.Opened opened) {
             announcedMaxMessageSize = opened.maxMessageSize();
@@ -419,16 +419,21 @@ public final class RemoteMailbox implements MessageChannel {
      * message went. A request's one cancellation goes to whichever comes first, an interrupt or the close.
      */
     private Answer call(StreamConnection c, Wire.Request request, boolean cancellable) throws InterruptedException {
-        return call(c, request, cancellable, Timeouts.nanos(options.peerTimeout()));
+        return call(c, request, cancellable, Long.MAX_VALUE);
     }
 
     /**
-     * {@link #call(StreamConnection, Wire.Request, boolean)}, declaring the gateway lost after
-     * {@code silenceNanos} of silence: the peer timeout, or for the {@code Open} what is left of the
-     * connect timeout if that is shorter.
+     * {@link #call(StreamConnection, Wire.Request, boolean)}, declaring the gateway lost after the
+     * peer timeout of silence, or once {@code answerWithinNanos} have passed since the call began,
+     * whatever was heard meanwhile: for the {@code Open}, what is left of the connect timeout
+     * ({@link Long#MAX_VALUE} for every other request: no such limit). Until 2026-12-07 the Open's
+     * limit was one of silence too, which the gateway's heartbeats renewed, so a gateway that sent
+     * them and never answered held {@code connect} for good ({@code OpenDeadlineTest}).
      */
-    private Answer call(StreamConnection c, Wire.Request request, boolean cancellable, long silenceNanos)
+    private Answer call(StreamConnection c, Wire.Request request, boolean cancellable, long answerWithinNanos)
             throws InterruptedException {
+        long began = System.nanoTime();
+        long silenceNanos = Timeouts.nanos(options.peerTimeout());
         PendingRequest pending = new PendingRequest(c, cancellable);
         boolean isSend = request instanceof Wire.Send;
         if (isSend) {
@@ -454,8 +459,9 @@ public final class RemoteMailbox implements MessageChannel {
             while (true) {
                 byte[] frame;
                 try {
-                    long silentFor = System.nanoTime() - lastHeard;
-                    frame = c.poll(Duration.ofNanos(Math.max(1, Math.min(heartbeat, silenceNanos - silentFor))));
+                    long now = System.nanoTime();
+                    long left = Math.min(silenceNanos - (now - lastHeard), answerWithinNanos - (now - began));
+                    frame = c.poll(Duration.ofNanos(Math.max(1, Math.min(heartbeat, left))));
                 } catch (InterruptedException e) { // also the status the caller came with
                     interrupted = true;
                     if (pending.claimCancel()) {
@@ -481,10 +487,7 @@ public final class RemoteMailbox implements MessageChannel {
                 } else if (c.isEndOfStream()) {
                     throw lost("the gateway closed the connection", null);
                 } else if (now - lastHeard >= silenceNanos) {
-                    throw lost(silenceNanos < Timeouts.nanos(options.peerTimeout())
-                            ? "the gateway at " + uri.getHost() + ":" + uri.getPort() + " accepted the connection but did not"
-                                    + " answer its Open within the connect timeout of " + Timeouts.text(options.connectTimeout())
-                            : "nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
+                    throw lost("nothing heard from the gateway for " + Timeouts.text(options.peerTimeout()), null);
                 }
                 if (frame != null) {
                     Wire.Reply reply;
@@ -497,6 +500,10 @@ public final class RemoteMailbox implements MessageChannel {
                     if (!(reply instanceof Wire.Heartbeat)) {
                         return new Answer(reply, cancelled);
                     }
+                }
+                if (now - began >= answerWithinNanos) { // heard or not (the Open)
+                    throw lost("the gateway at " + uri.getHost() + ":" + uri.getPort() + " accepted the connection but did not"
+                            + " answer its Open within the connect timeout of " + Timeouts.text(options.connectTimeout()), null);
                 }
                 if (now - lastSent >= heartbeat) {
                     Answer already = sendWhileWaiting(c, new Wire.Ping(), cancelled);

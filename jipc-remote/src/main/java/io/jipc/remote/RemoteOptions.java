@@ -10,9 +10,11 @@ import java.util.Objects;
  *
  * @param connectTimeout    how long a client waits for the TCP connection to be made and the gateway
  *                          to answer its {@code Open} (a gateway that accepts and then says nothing,
- *                          stopped or overloaded, fails the connect within it; the {@code Open}'s wait
- *                          is also at most the peer timeout; until 2026-12-06 only the TCP connection
- *                          was bounded, and the {@code Open} waited the peer timeout); at a gateway,
+ *                          stopped or overloaded, or sends only heartbeats, fails the connect within it;
+ *                          one silent for the peer timeout fails it sooner; until 2026-12-06 only the TCP
+ *                          connection was bounded, and the {@code Open} waited the peer timeout, and until
+ *                          2026-12-07 each heartbeat renewed the {@code Open}'s limit); a gateway may take
+ *                          up to 2 s to answer an {@code Open} of a mailbox still being created; at a gateway,
  *                          how long a new connection may take to send its {@code Open} before the
  *                          gateway ends it (so that connections that never speak do not hold its
  *                          connection slots). Positive, as jipc-net's {@link ConnectionOptions#connectTimeout()}
