@@ -2,6 +2,8 @@ package io.jipc.remote;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +64,37 @@ class GatewayExportAllTest {
             Files.deleteIfExists(insecure);
             Files.deleteIfExists(empty);
             Mailbox.destroy("real");
+        }
+    }
+
+    /**
+     * A mailbox name record ({@code mailbox/NAME} in the local name service, kind {@code mailbox}) whose
+     * address is another mailbox's file, and no file of that name: the gateway answers the Open with the
+     * reason, and goes on serving. Until 2026-12-07 its open of the name repeated for good (the identity
+     * of the file at the name's path was null before and after each open), a gateway thread spinning on
+     * a CPU inside the map of open mailboxes, and the client waited for good (the remote63 explorer).
+     */
+    @Test
+    void aNameRecordThatPointsAtAnotherFileIsAnsweredWithTheReason() throws Exception {
+        try (Mailbox real = Mailbox.create("pointed-at");
+             NameService names = NameService.open(URI.create("local:/"))) {
+            names.bind("mailbox/ghost", NameRecord.of("mailbox", Long.toHexString(real.id()),
+                    Mailbox.path("pointed-at").toString()));
+            try (MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    .exportAll().start()) {
+                RemoteMailboxException e = assertThrows(RemoteMailboxException.class,
+                        () -> RemoteMailbox.connect(URI.create(gateway.address("ghost")), RemoteChild.OPTIONS).close());
+                assertTrue(e.getMessage().contains("mailbox 'ghost' cannot be opened: its name record mailbox/ghost"
+                        + " refers to a file other than " + Mailbox.path("ghost")), e.getMessage());
+                try (RemoteMailbox served = RemoteMailbox.connect(URI.create(gateway.address("pointed-at")), RemoteChild.OPTIONS)) {
+                    served.put("still served".getBytes());
+                    assertEquals("still served", new String(real.take()));
+                }
+            } finally {
+                names.unregister("mailbox/ghost");
+            }
+        } finally {
+            Mailbox.destroy("pointed-at");
         }
     }
 

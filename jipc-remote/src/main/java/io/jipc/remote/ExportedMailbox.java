@@ -60,18 +60,28 @@ final class ExportedMailbox implements AutoCloseable {
         this.fileKey = fileKey;
     }
 
+    /** How often {@link #open} tries before it gives up on a name whose file keeps changing under it. */
+    static final int OPEN_ATTEMPTS = 8;
+
     /**
      * Opens the mailbox {@code name}, with one reference (the opening session's). The file's identity is read
      * before and after the open, and the open is repeated if they differ (the name was destroyed or
      * re-created meanwhile), so the identity kept is that of the file mapped: while the mapping
-     * lives, no other file gets its inode.
+     * lives, no other file gets its inode. After {@value #OPEN_ATTEMPTS} attempts that all saw the file
+     * change, or none there although the open succeeded (the mailbox's name record, {@code mailbox/NAME} in
+     * the local name service, gives another file as its address: a foreign or stale record), it gives up
+     * with a {@link JipcException} that says so; until 2026-12-07 it tried for good, a thread of the gateway
+     * spinning on a CPU and the client's {@code Open} waiting for good ({@code GatewayExportAllTest}).
+     * Each attempt blocks as {@link Mailbox#open(String)} does (up to 2 s for a mailbox still being created).
      *
      * @throws io.jipc.mailbox.MailboxNotFoundException if there is no such mailbox
      * @throws IllegalArgumentException                  if {@code name} is no mailbox name
+     * @throws JipcException                             if the name does not stay on one mailbox file (above)
      */
     static ExportedMailbox open(String name) {
         Path path = Mailbox.path(name);
-        while (true) {
+        boolean noFile = false;
+        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
             Object before = fileKey(path);
             Mailbox mailbox = Mailbox.open(name);
             Object after = fileKey(path);
@@ -79,7 +89,12 @@ final class ExportedMailbox implements AutoCloseable {
                 return new ExportedMailbox(name, mailbox, path, after);
             }
             mailbox.close(); // replaced while it was being opened: open what the name refers to now
+            noFile = before == null && after == null;
         }
+        throw new JipcException(noFile
+                ? "its name record mailbox/" + name + " refers to a file other than " + path
+                        + ", where there is none (a foreign or stale record): not served"
+                : "the mailbox file " + path + " was replaced at each of " + OPEN_ATTEMPTS + " attempts to open it");
     }
 
     /** The identity (device and inode) of the file at {@code path} ({@link FileIdentity}); null if there is none. */
