@@ -332,9 +332,13 @@ public final class MailboxGateway implements AutoCloseable {
     }
 
     /**
-     * Unregisters the names, stops serving (blocked requests end: nothing is sent or taken;
-     * unacknowledged deliveries stay in their mailboxes), closes the mailbox handles (the
-     * mailboxes stay). Idempotent.
+     * Stops serving (no connection is accepted from the start of the call; blocked requests end:
+     * nothing is sent or taken; unacknowledged deliveries stay in their mailboxes), then unregisters
+     * the names, then closes the mailbox handles (the mailboxes stay). Idempotent. Blocks for the
+     * server's close grace and for the name service's removal of each name, which for a ZooKeeper
+     * ensemble gone silent may take its timeout and two thirds of its session (naming.md): new
+     * connections are refused meanwhile (until 2026-12-07 the names were given up first, and a gateway
+     * kept accepting new connections while they were: {@code GatewayCloseOrderTest}).
      */
     @Override
     public void close() {
@@ -342,8 +346,8 @@ public final class MailboxGateway implements AutoCloseable {
             return;
         }
         closed = true;
-        registrations.forEach(Registration::close);
         server.close();
+        registrations.forEach(Registration::close);
         for (ExportedMailbox mailbox : handles) {
             mailbox.close(); // unacknowledged deliveries stay at the heads of their mailboxes
         }
