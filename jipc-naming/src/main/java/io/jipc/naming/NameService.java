@@ -58,7 +58,9 @@ import java.util.function.Consumer;
  * through short disconnections, at most its {@code timeout=} (15 s by default) in all for one call
  * (plus the time the client takes to give up a connection under way; {@link #watch} and the start
  * of {@link #awaitChange} too, since 2026-12-07, docs/naming.md), and then fails with
- * {@link NameServiceUnavailableException}.
+ * {@link NameServiceUnavailableException}; {@link Watch#close()} and {@link #close()} wait for it at
+ * most the {@code timeout=}, without that addition (since 2026-12-07: they waited until the client gave a
+ * connection to a silent server up, two thirds of its {@code session=}, and a watch's removal longer).
  * {@link #awaitChange} blocks up to its timeout and is interruptible; it never completes at once,
  * so a thread interrupted before it is called gets {@link InterruptedException} whatever the
  * timeout, zero included (docs/architecture.md, "Interrupts and timeouts"). Every other call is short and

@@ -430,7 +430,12 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
      * the watch's thread ({@link ZkWatch#start}).
      */
     ZkRetry.Deadline callDeadline() {
-        return ZkRetry.deadline(address.connectTimeout().toNanos());
+        return ZkRetry.deadline(callTimeout().toNanos());
+    }
+
+    /** This service's {@code timeout=}: how long one naming call waits for an unreachable ensemble. */
+    Duration callTimeout() {
+        return address.connectTimeout();
     }
 
     @Override
@@ -775,10 +780,40 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
         // closed before waiting for the recovery thread: a re-registration or removal it runs may wait for
         // an ensemble that does not answer (its reads take no interrupt), and fails at once on a closed
         // client; its registration is closed by now, so it reports nothing
-        client.close();
+        closeClient();
         try {
             recovery.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Closes the client, which ends the session: it asks the ensemble to close it and waits for the
+     * answer, which a server gone silent gives never (the client waits until it gives the connection
+     * up, two thirds of the session timeout: 20 s with {@code session=20s} in the remote63 explorer's
+     * runs, until 2026-12-07; {@code ZkSilentCloseTest}). So the close runs on a thread of its own, which
+     * is interrupted after this service's timeout, or at once on an interrupt of the caller (the status
+     * is kept): ZooKeeper's client then stops waiting for the answer and disconnects, and the session,
+     * with its nodes, lives on in the ensemble until it expires.
+     */
+    private void closeClient() {
+        Thread closing = Thread.ofPlatform().daemon().name("jipc-zk-naming-close").start(client::close);
+        boolean interrupted = false;
+        try {
+            closing.join(callTimeout());
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        while (closing.isAlive()) { // the disconnect then: no wait for the ensemble
+            closing.interrupt(); // again, should a step of the close before the request have taken it
+            try {
+                closing.join(100);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

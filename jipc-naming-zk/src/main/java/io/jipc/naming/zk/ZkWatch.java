@@ -12,8 +12,14 @@ import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -29,12 +35,24 @@ import java.util.function.UnaryOperator;
  * thread has returned, and no call starts after it. It does not wait for the thread's ZooKeeper reads
  * (each of which may wait up to the service's timeout while the ensemble cannot be reached): whatever
  * the thread does after close is silent, and the thread ends after it.
+ *
+ * <p>The ZooKeeper watch is removed on the watch's thread too ({@link #removeInTheBackground}), as its
+ * last task: a removal waits for the ensemble's answer, which a server gone silent (stopped, paused)
+ * gives only when the client declares the connection lost, after two thirds of the session timeout,
+ * and Curator then tries again. {@link #close()} waits for it at most the service's {@code timeout=};
+ * a failed start does not wait for it. Until 2026-12-07 the removal ran on the caller's thread: a
+ * {@code Watch.close()}, or an {@code awaitChange} whose watch failed to start, took 20 to 75 s with
+ * {@code session=20s}, {@code timeout=2s} (the remote63 explorer; {@code ZkSilentCloseTest}).
  */
 final class ZkWatch implements Watch {
     private final ZkNameService service;
     private final String prefix;
     private final WatchedNames watched;
     private final ExecutorService thread;
+    /** The watch's thread (the executor's one thread), so that a close from the listener does not wait for it. */
+    private volatile Thread worker;
+    /** The removal of the ZooKeeper watch queued by {@link #stop()}; null before. */
+    private volatile Future<?> removal;
     private final Watcher watcher = this::onEvent;
     private static final WatchedNames.Tracker NO_TRACKING = new WatchedNames.Tracker() {
         @Override
@@ -60,8 +78,11 @@ final class ZkWatch implements Watch {
         this.prefix = prefix;
         this.watched = new WatchedNames(prefix, event -> deliver(listener, event), UnaryOperator.identity(),
                 NO_TRACKING, ZkNameService.LOG);
-        this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
-                .name("jipc-zk-name-watch-" + prefix).unstarted(r));
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = Thread.ofPlatform().daemon().name("jipc-zk-name-watch-" + prefix).unstarted(r);
+            worker = t;
+            return t;
+        });
     }
 
     /**
@@ -84,9 +105,10 @@ final class ZkWatch implements Watch {
      * thread, whose ZooKeeper calls take it as the caller's own would ({@link ZkNameService#bounded}):
      * while connected the start is made whole; while the ensemble cannot be reached it ends at once
      * with {@link io.jipc.naming.NameServiceUnavailableException} (its cause the
-     * {@link InterruptedException}). The caller waits for the thread's task to end, so a watch that
-     * fails leaves no ZooKeeper watcher (the task removes it, see {@link #begin}) and a thread that
-     * ends after that task; the interrupt status is set again on return.
+     * {@link InterruptedException}). The caller waits for the thread's task to end; a watch that fails
+     * has its ZooKeeper watcher removed by its thread after that, without waiting for it (the removal
+     * may wait for a silent ensemble: see the class comment), and the thread ends after the removal;
+     * the interrupt status is set again on return.
      */
     static ZkWatch start(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         ZkWatch watch = new ZkWatch(service, prefix, listener);
@@ -102,9 +124,10 @@ final class ZkWatch implements Watch {
                     watch.interruptStart();
                 }
             }
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             watch.closed = true;
-            watch.thread.shutdownNow();
+            watch.removal = watch.removeInTheBackground();
+            watch.thread.shutdown();
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -118,9 +141,9 @@ final class ZkWatch implements Watch {
 
     /**
      * The start, on the watch's thread: sets the watch and takes the first listing under one deadline
-     * ({@link ZkRetry#deadline}, the service's timeout). If either fails, the watch is removed before the
-     * failure is thrown (it stayed set for the session's life, set again at every reconnection, and was
-     * handed every event of the chroot).
+     * ({@link ZkRetry#deadline}, the service's timeout). If either fails, {@link #start} has the watch
+     * removed after the failure, by this thread (left, it stayed set for the session's life, set again at
+     * every reconnection, and was handed every event of the chroot).
      */
     private Void begin() {
         synchronized (starting) {
@@ -130,22 +153,9 @@ final class ZkWatch implements Watch {
             }
         }
         try (ZkRetry.Deadline deadline = service.callDeadline()) {
-            try {
-                addWatch();
-                watched.start(service.list(prefix));
-                return null;
-            } catch (RuntimeException e) {
-                // cleared for the removal: interrupted, a removal on a connection fails at once, watcher left
-                boolean interrupted = Thread.interrupted();
-                try {
-                    removeWatcher();
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                throw e;
-            }
+            addWatch();
+            watched.start(service.list(prefix));
+            return null;
         } finally {
             synchronized (starting) {
                 runner = null;
@@ -265,7 +275,48 @@ final class ZkWatch implements Watch {
         });
     }
 
-    /** Removes the ZooKeeper watch, if it was set (nothing when the service closes: its session takes it). */
+    /**
+     * Queues the removal of the ZooKeeper watch ({@link #removeWatcher}) on the watch's thread, after
+     * the task it runs; Curator's retries of it are bounded by the service's timeout. Returns its
+     * future (done at once if the thread has ended).
+     */
+    private Future<?> removeInTheBackground() {
+        try {
+            return thread.submit(() -> {
+                Thread.interrupted(); // a start's interrupt is not the removal's: interrupted, it fails at once
+                try (ZkRetry.Deadline deadline = service.callDeadline()) {
+                    removeWatcher();
+                }
+            });
+        } catch (RejectedExecutionException ended) {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /**
+     * Waits for the removal queued by {@link #stop()} at most the service's timeout; not at all on the
+     * watch's own thread (a close from the listener), whose removal comes after the call, nor once the
+     * service is closing. An interrupt
+     * ends the wait (the status is set again).
+     */
+    private void awaitRemoval() {
+        Future<?> queued = removal;
+        if (queued == null || Thread.currentThread() == worker || service.closing()) {
+            return; // (the service's close: its session takes the watch, the removal is none)
+        }
+        try {
+            queued.get(service.callTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // failed (the watch is silent whatever), or still waiting for the ensemble: it goes on there
+        }
+    }
+
+    /**
+     * Removes the ZooKeeper watch, if it was set (nothing when the service closes: its session takes it).
+     * Blocks until the ensemble answers or the client gives the connection up; on the watch's thread only.
+     */
     private void removeWatcher() {
         if (service.closing()) {
             return;
@@ -288,9 +339,9 @@ final class ZkWatch implements Watch {
 
     /**
      * Stops the watch without waiting: the listener is not called from now on, except for a call in
-     * progress, which goes on. The ZooKeeper watch is removed, and the watch's thread ends after the
-     * task it runs (its tasks, and the reports of that one, are silent). Idempotent; any thread.
-     * {@link ZkNameService}'s close stops every watch so before it closes each.
+     * progress, which goes on. The ZooKeeper watch is removed by the watch's thread after the task it
+     * runs, and the thread ends after that (its tasks, and the reports of that one, are silent).
+     * Idempotent; any thread. {@link ZkNameService}'s close stops every watch so before it closes each.
      */
     void stop() {
         synchronized (this) {
@@ -299,8 +350,12 @@ final class ZkWatch implements Watch {
             }
             closed = true;
         }
-        removeWatcher();
-        thread.execute(watched::close);
+        removal = removeInTheBackground();
+        try {
+            thread.execute(watched::close);
+        } catch (RejectedExecutionException ended) {
+            // the thread ended (a failed start): nothing to report
+        }
         thread.shutdown();
     }
 
@@ -310,7 +365,9 @@ final class ZkWatch implements Watch {
      * kept): after this returns the listener is not called again. Called from the listener itself it
      * does not wait for its own call (the monitor is the caller's already), and the listener is not
      * called again after that call returns. A listener that waits for a thread blocked in this close
-     * (or in the service's) never returns, as with the local backend.
+     * (or in the service's) never returns, as with the local backend. Then it waits for the removal of
+     * the ZooKeeper watch at most the service's {@code timeout=} (not from the listener); past that the
+     * removal goes on in the background (see the class comment).
      */
     @Override
     public void close() {
@@ -318,6 +375,7 @@ final class ZkWatch implements Watch {
         synchronized (delivery) {
             // taken once the call in progress, if any, returned: none starts after the stop above
         }
+        awaitRemoval();
         service.forgetWatch(this);
     }
 }

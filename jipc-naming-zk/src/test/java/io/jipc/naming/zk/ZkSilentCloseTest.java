@@ -1,0 +1,97 @@
+package io.jipc.naming.zk;
+
+import io.jipc.naming.NameRecord;
+import io.jipc.naming.NameService;
+import io.jipc.naming.Watch;
+import io.jipc.testkit.JipcTestExtension;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Closing a watch, and the service, while the connection to the ensemble has gone silent (it passed
+ * its handshake, then nothing is answered: a server stopped by {@code SIGSTOP}, a paused VM) does not
+ * wait for an answer. Both waited until the client gave the connection up, two thirds of the session
+ * timeout (13.3 s here, at {@code session=20s}), and a watch's removal then through Curator's retries:
+ * 20 to 75 s for {@code Watch.close()} and about 20 s for {@code NameService.close()} with
+ * {@code session=20s, timeout=2s} (the remote63 explorer). Now a watch's close waits for the removal at
+ * most the service's {@code timeout=} (1 s here), and the service's close for the session's end as long.
+ * No duration is asserted: the bounds below are hang guards, under the old times; the watch's close is
+ * seen to return while the client still holds the silent connection (it has not given it up).
+ */
+@ExtendWith(JipcTestExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ZkSilentCloseTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /**
+     * Under the 13.3 s the client takes to give a silent connection up at session=20s (the test server's
+     * longest session, 20 of its 1 s ticks), well over the 1 s timeout.
+     */
+    private static final long GUARD_SECONDS = 10;
+
+    @TempDir
+    Path home;
+
+    private static ZkNameService openThrough(ZkSilentProxy proxy) {
+        return (ZkNameService) NameService.open(URI.create("zk://" + proxy.connectString()
+                + "/jipc-silent-close?session=20s&timeout=1s"));
+    }
+
+    /** Makes the connections through {@code proxy} silent from now on and waits until {@code names} has one. */
+    private static void goSilent(ZkSilentProxy proxy, ZkNameService names) throws InterruptedException {
+        proxy.silent(true);
+        proxy.dropAll();
+        ZkTestServers.await("connected again, through a silent connection", PATIENCE,
+                () -> proxy.silentConnections() > 0 && names.connected());
+    }
+
+    @Test
+    void aWatchClosedWhileTheConnectionIsSilentDoesNotWaitForTheEnsemble() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkSilentProxy proxy = new ZkSilentProxy(server.getPort())) {
+            ZkNameService names = openThrough(proxy);
+            try {
+                Watch watch = names.watch("silent/", event -> { });
+                goSilent(proxy, names);
+                CompletableFuture<Void> closed = CompletableFuture.runAsync(watch::close);
+                closed.get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
+                assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
+                assertTrue(names.connected(), "the close waited until the client gave the silent connection up");
+            } finally {
+                proxy.silent(false);
+                proxy.dropAll();
+                names.close();
+            }
+        }
+    }
+
+    @Test
+    void aServiceClosedWhileTheConnectionIsSilentDoesNotWaitForTheEnsemble() throws Exception {
+        try (TestingServer server = ZkTestServers.server(home);
+             ZkSilentProxy proxy = new ZkSilentProxy(server.getPort())) {
+            ZkNameService names = openThrough(proxy);
+            try {
+                names.register("silent/held", NameRecord.of("test", "1", "x"));
+                names.watch("silent/", event -> { });
+                goSilent(proxy, names);
+                CompletableFuture<Void> closed = CompletableFuture.runAsync(names::close);
+                closed.get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
+                assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
+            } finally {
+                proxy.silent(false);
+                names.close();
+            }
+        }
+    }
+}
