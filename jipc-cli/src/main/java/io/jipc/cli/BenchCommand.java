@@ -40,8 +40,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure every IPC mechanism between two processes on this machine, side by side.",
                 "Ping-pong round trips (p50, p90, p99, p99.9) and one-way throughput (64 B, 4 KiB, 1 MiB). "
-                + "About 1.5 to 2 minutes for the 18 mechanisms (cases at most 7 s a mechanism: the first line says "
-                + "the total; --quick: at most 1.1 s a mechanism, about half a minute). The subcommands look "
+                + "Under 2 minutes for the 18 mechanisms (cases at most 6 s a mechanism: the first line says "
+                + "the total; --quick: at most 0.81 s a mechanism, under 20 s). The subcommands look "
                 + "closer at one family."},
         subcommands = {BenchCommand.MailboxBenchCommand.class, BenchCommand.SocketsBenchCommand.class,
                 BenchCommand.RingBenchCommand.class})
@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "measure only these mechanisms, e.g. --only mq,pipe (ids: ${sys:jipc.bench.ids})")
     List<String> only = List.of();
 
-    @Option(names = "--quick", description = "a short run: about a second per mechanism")
+    @Option(names = "--quick", description = "a short run: under a second per mechanism")
     boolean quick;
 
     @Option(names = "--json", description = "print the results as JSON (progress goes to standard error)")
