@@ -48,7 +48,17 @@ final class ProcessRole {
         if (!gate.lock(deadline)) {
             throw RoleBusy.INSTANCE;
         }
+        leaseOrUnlock(() -> { });
+        return true;
+    }
+
+    /**
+     * With the gate held: runs {@code check}, then takes the process's lease if it has none yet; if
+     * either throws, lets the gate go and rethrows.
+     */
+    private void leaseOrUnlock(Runnable check) {
         try {
+            check.run();
             if (!leased) {
                 takeLease.run();
                 leased = true;
@@ -57,7 +67,6 @@ final class ProcessRole {
             gate.unlock();
             throw e;
         }
-        return true;
     }
 
     void exit(boolean entered) {
@@ -91,16 +100,7 @@ final class ProcessRole {
                         + description + " (nothing bound; the interrupt status stays set)", new InterruptedException());
             }
         }
-        try {
-            checkOpen.run(); // closed while it waited
-            if (!leased) {
-                takeLease.run();
-                leased = true;
-            }
-        } catch (RuntimeException e) {
-            gate.unlock();
-            throw e;
-        }
+        leaseOrUnlock(checkOpen); // closed while it waited: ClosedException
         bound = true;
         return new RoleBinding(this);
     }

@@ -5,6 +5,7 @@ import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.MountNamespaces;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * A creator ({@link SharedSegment#create}, in a child JVM) stopped right after its exclusive
@@ -44,7 +44,7 @@ class SharedSegmentFailedCreatorTest {
 
     @Test
     void aCreatorWhoseFileWasCondemnedAndReplacedRemovesOnlyItsOwnFileWhenItsCreationFails() throws Exception {
-        requireMountNamespace();
+        MountNamespaces.require();
         Path directory = JipcRoot.directory("segment"); // the mount point
         Path path = directory.resolve("failing");
         try (ChildJvm creator = ChildJvm.builder(SegmentChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
@@ -102,13 +102,4 @@ class SharedSegmentFailedCreatorTest {
         }
     }
 
-    /** Aborts the test where no mount namespace can be made (not root, say). */
-    static void requireMountNamespace() throws Exception {
-        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                .redirectErrorStream(true).start();
-        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-            abort("cannot make a mount namespace here (not root?): " + refused);
-        }
-    }
-}
+    /** Aborts the test where no mount namespace can be made (not root, say). */}

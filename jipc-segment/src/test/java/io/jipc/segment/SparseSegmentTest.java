@@ -3,6 +3,7 @@ package io.jipc.segment;
 import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.MountNamespaces;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * A segment file with holes: a sparse copy of one (a durable mailbox copied with {@code cp
@@ -47,7 +47,7 @@ class SparseSegmentTest {
      */
     @Test
     void aSparseCopyOnAFullFileSystemIsRefusedWithEnospcAtOpen() throws Exception {
-        requireMountNamespace();
+        MountNamespaces.require();
         Path source = published("sparse-source");
         Path directory = JipcRoot.directory("segment"); // the mount point
         String setUp = "mount -t tmpfs -o size=1m,mode=0700 jipc-small \"$0\" && cp --sparse=always \"$1\" \"$0/copy\""
@@ -83,15 +83,6 @@ class SparseSegmentTest {
         } finally {
             Files.deleteIfExists(copy);
             Files.deleteIfExists(source);
-        }
-    }
-
-    private static void requireMountNamespace() throws Exception {
-        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                .redirectErrorStream(true).start();
-        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-            abort("cannot make a mount namespace here (not root?): " + refused);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.MountNamespaces;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,7 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +41,7 @@ class SparseRegionTest {
     @ParameterizedTest
     @ValueSource(strings = {"rw", "ro"})
     void aSparseRegionOnAFullFileSystemIsRefusedWithEnospcAtOpenNotASigbusLater(String access) throws Exception {
-        requireMountNamespace();
+        MountNamespaces.require();
         Path directory = JipcRoot.directory(SharedRegion.DIRECTORY); // the mount point
         String setUp = "mount -t tmpfs -o size=1m,mode=0700 jipc-small \"$0\" && truncate -s 4M \"$0/sparse\""
                 + " && { dd if=/dev/zero of=\"$0/filler\" bs=4k 2>/dev/null || true; } && exec \"$@\"";
@@ -80,13 +80,4 @@ class SparseRegionTest {
         }
     }
 
-    /** Aborts the test where no mount namespace can be made (not root, say). */
-    private static void requireMountNamespace() throws Exception {
-        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                .redirectErrorStream(true).start();
-        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-            abort("cannot make a mount namespace here (not root?): " + refused);
-        }
-    }
-}
+    /** Aborts the test where no mount namespace can be made (not root, say). */}

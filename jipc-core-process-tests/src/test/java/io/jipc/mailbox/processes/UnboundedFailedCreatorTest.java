@@ -11,6 +11,7 @@ import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.MountNamespaces;
 import io.jipc.testkit.ProcessStates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,7 +38,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * A sender appending segment 1 to an {@link UnboundedMailbox} is stopped right after creating its
@@ -273,12 +273,7 @@ class UnboundedFailedCreatorTest {
     /** The mount namespace of a test, with its tmpfs, its holder process and how to reach it (see the class comment). */
     private record Namespace(Process holder, Path directory) implements AutoCloseable {
         static Namespace withTmpfsOver(Path directory) throws Exception {
-            Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                    .redirectErrorStream(true).start();
-            String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-                abort("cannot make a mount namespace here (not root?): " + refused);
-            }
+            MountNamespaces.require();
             Process holder = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--", "/bin/sh",
                     "-c", "mount -t tmpfs -o size=1m,mode=0700 jipc-small \"$0\" && echo MOUNTED && exec cat",
                     directory.toString()).redirectErrorStream(true).start();

@@ -18,6 +18,7 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.MountNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -281,12 +282,7 @@ class LocalNamingProcessTest {
     void aFullFileSystemIsANamingExceptionNamingTheNameAndTheReason() throws Exception {
         // the child's jipc root is a tmpfs of 16 inodes mounted over this test's root in a mount
         // namespace of its own, which goes with it: this test's root and the machine are untouched
-        Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "true")
-                .redirectErrorStream(true).start();
-        String refused = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-            abort("cannot make a mount namespace here (not root?): " + refused);
-        }
+        MountNamespaces.require();
         JipcRoot.directory(LocalNameService.KIND); // the mount point: this test's root, made if not yet
         ChildJvm filler = ChildJvm.builder(NamingChild.class).quickStart()
                 .wrapper("unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
