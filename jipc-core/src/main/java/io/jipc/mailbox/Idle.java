@@ -40,6 +40,9 @@ final class Idle {
     private static final int VIRTUAL_SPINS = 1024;
     private static final long VIRTUAL_NAP_MIN_NANOS = 10_000;
     private static final long VIRTUAL_NAP_MAX_NANOS = 1_000_000;
+    /** The first and the longest nap of a send waiting for a sender slot ({@link #slotNap()}). */
+    private static final long SLOT_NAP_MIN_NANOS = 10_000;
+    private static final long SLOT_NAP_MAX_NANOS = 1_000_000;
 
     /** Polls in one burst (see {@link #burstAllowed()}). */
     static final int BURST = 64;
@@ -67,6 +70,7 @@ final class Idle {
     private int iterations;
     private long spinStart;
     private boolean sleeping;
+    private long slotNapNanos = SLOT_NAP_MIN_NANOS;
 
     Idle(WaitStrategy strategy) {
         this.strategy = strategy;
@@ -83,6 +87,7 @@ final class Idle {
         sleeping = strategy == WaitStrategy.FUTEX;
         naps = !strategy.sleeps() && Thread.currentThread().isVirtual();
         napNanos = VIRTUAL_NAP_MIN_NANOS;
+        slotNapNanos = SLOT_NAP_MIN_NANOS;
         iterations = 0;
         spinStart = 0;
         return this;
@@ -211,6 +216,17 @@ final class Idle {
         if (n < 0 || n >= PAUSE_FREE_SPINS) { // n wraps negative after 2^31 idles
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * The next nap of a send that found room but every sender slot held: {@value
+     * #SLOT_NAP_MIN_NANOS} ns, doubling up to {@value #SLOT_NAP_MAX_NANOS} ns. A slot comes back
+     * without a signal (see {@link io.jipc.ring.RecordRing#awaitSlot}).
+     */
+    long slotNap() {
+        long nap = slotNapNanos;
+        slotNapNanos = Math.min(2 * nap, SLOT_NAP_MAX_NANOS);
+        return nap;
     }
 
     /**

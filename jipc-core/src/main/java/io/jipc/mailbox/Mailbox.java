@@ -776,10 +776,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
     // =================================================================== sending
 
     /**
-     * Sends {@code message} if there is room now; returns false if the mailbox is full. On a
-     * rendezvous mailbox: hands it to a receiver blocked in a receive now (not to one waiting in a
-     * select), waiting for that receiver's take at most the {@linkplain
-     * MailboxOptions.Builder#deadSenderTimeout dead-sender timeout}; see {@link #offer(byte[], int)}.
+     * Sends {@code message} if there is room now; returns false if the mailbox is full, or if every
+     * sender slot of a many-sender mailbox stays held for a few microseconds (see {@link
+     * MailboxOptions.Builder#senderSlots}). On a rendezvous mailbox: hands it to a receiver blocked
+     * in a receive now (not to one waiting in a select), waiting for that receiver's take at most the
+     * {@linkplain MailboxOptions.Builder#deadSenderTimeout dead-sender timeout}; see {@link
+     * #offer(byte[], int)}.
      */
     public boolean offer(byte[] message) {
         Objects.requireNonNull(message, "message");
@@ -1325,7 +1327,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
 
     /**
      * Claims room for a message of {@code length} bytes to be written in place, or returns null if
-     * the mailbox is full now. See {@link MailboxClaim}.
+     * the mailbox is full now (or, many senders, every sender slot stays held for a few
+     * microseconds: see {@link MailboxOptions.Builder#senderSlots}). See {@link MailboxClaim}.
      */
     public MailboxClaim tryClaim(int length) {
         return tryClaim(length, 0);
@@ -1422,7 +1425,11 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * One step of waiting for room; false once the deadline passed. A sleep lasts at most the
      * dead-sender timeout ({@link RecordRing#awaitSpace}): a receiver killed between freeing the
-     * room and its wake rings nobody, and the sender sees the room at its next look.
+     * room and its wake rings nobody, and the sender sees the room at its next look. A send that
+     * found room but no free sender slot (all held by sends in flight, or by senders killed
+     * mid-send whose messages no receiver has skipped yet) naps instead ({@link
+     * RecordRing#awaitSlot}, {@link Idle#slotNap()}): a sender that gives its slot back rings
+     * nothing.
      */
     private boolean awaitRoom(Idle idle, int length, int priority, long deadline) throws InterruptedException {
         RecordRing ring = lanes == null ? this.ring : lanes.ring(priority);
@@ -1434,17 +1441,28 @@ public final class Mailbox implements AutoCloseable, Selectable {
             return true;
         }
         int signal;
+        boolean slotHeld = false;
         try {
             boolean entered = enterSend(deadline); // a single sender's room check reads its own tail
             try {
                 signal = ring.prepareSpaceWait();
-                if (closed || ring.hasRoomFor(claimLength)) {
+                if (closed) {
                     return true;
+                }
+                if (ring.hasRoomFor(claimLength)) {
+                    if (ring.hasFreeSlot()) {
+                        return true;
+                    }
+                    slotHeld = true;
                 }
             } finally {
                 exitSend(entered);
             }
-            ring.awaitSpace(signal, deadline);
+            if (slotHeld) {
+                ring.awaitSlot(signal, idle.slotNap(), deadline);
+            } else {
+                ring.awaitSpace(signal, deadline);
+            }
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }

@@ -24,8 +24,9 @@ import java.util.Objects;
  * <tr><td>{@link Builder#singleSender}</td><td>false</td><td>one sending process at a time (a lease);
  *     the fastest path. Otherwise many processes and threads send at once</td></tr>
  * <tr><td>{@link Builder#senderSlots}</td><td>16</td><td>sends in flight at the same moment, across
- *     all processes (many-sender mailboxes); any number of processes may send, a send beyond the
- *     slots waits briefly for one</td></tr>
+ *     all processes (many-sender mailboxes); any number of processes may send. With all slots
+ *     held, an at-once send returns false after a few microseconds, a timed one waits for a slot
+ *     until its deadline, a blocking one until a slot comes back or it is interrupted</td></tr>
  * <tr><td>{@link Builder#waitStrategy}</td><td>{@link WaitStrategy#SPIN_THEN_FUTEX}</td><td>how blocked
  *     senders and receivers wait</td></tr>
  * <tr><td>{@link Builder#deadSenderTimeout}</td><td>100 ms</td><td>how long the receiver waits on an
@@ -355,7 +356,18 @@ public final class MailboxOptions {
 
         /**
          * How many sends (including open claims) may be in flight at the same moment, across all
-         * processes (1..64); a send beyond them waits until one finishes.
+         * processes (1..64). A send holds a slot from its claim to its commit or abort. A slot held
+         * by a live sender comes back within microseconds; one held by a sender killed mid-send
+         * only once a receiver has skipped its message (after the {@linkplain #deadSenderTimeout
+         * dead-sender timeout}), one held by a stopped sender when it runs again. When all are
+         * held, a send (or claim) beyond them waits thus: an at-once {@link Mailbox#offer(byte[])}
+         * or {@link Mailbox#tryClaim(int)} looks again for a few microseconds (spinning, then
+         * yielding) and returns false or null; a timed {@link Mailbox#offer(byte[], Duration)} or
+         * {@link Mailbox#claim(int, Duration)} waits for a slot until its deadline, then returns
+         * false or null having sent nothing; {@link Mailbox#put(byte[])} and {@link
+         * Mailbox#claim(int)} wait until a slot comes back, or throw {@link InterruptedException}
+         * if interrupted. The waits nap on the ring's space signal, 10 µs growing to 1 ms at a
+         * time. (An {@link UnboundedMailbox}'s send waits for a slot without limit.)
          */
         public Builder senderSlots(int slots) {
             if (slots < 1 || slots > 64) {

@@ -37,6 +37,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.CEILING_OFFSET;
@@ -772,7 +773,17 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     // =================================================================== sending
 
-    /** Sends {@code message}; false only if the ceiling forbids the segment it would need. Never waits. */
+    /** The first and the longest nap of a send waiting for a sender slot of its segment. */
+    private static final long SLOT_NAP_MIN_NANOS = 10_000;
+    private static final long SLOT_NAP_MAX_NANOS = 1_000_000;
+
+    /**
+     * Sends {@code message}; false only if the ceiling forbids the segment it would need. Never
+     * waits for room. It waits for a sender slot of the current segment while all are held (see
+     * {@link MailboxOptions.Builder#senderSlots}), in naps growing from 10 µs to 1 ms: by live
+     * senders, microseconds; by senders killed mid-send, until a receiver has skipped their
+     * messages (with no receiver running, without limit; an interrupt does not end it).
+     */
     public boolean offer(byte[] message) {
         Objects.requireNonNull(message, "message");
         return offer(MemorySegment.ofArray(message), 0, checkSize(message.length));
@@ -836,6 +847,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         INSIDE.getAndAdd(this, 1);
         try {
             checkOpen();
+            long slotNap = SLOT_NAP_MIN_NANOS;
             while (true) {
                 ChainSegment s = sendSegment();
                 RecordRing ring = s.ring;
@@ -843,6 +855,11 @@ public final class UnboundedMailbox implements AutoCloseable {
                 if (position == RecordRing.FULL) {
                     if (s.retiring()) {
                         requireNewerSegment(s);
+                    } else if (ring.hasRoomFor(length)) {
+                        // every sender slot held, not full: a new segment would not help (see offer's javadoc)
+                        LockSupport.parkNanos(this, slotNap);
+                        slotNap = Math.min(2 * slotNap, SLOT_NAP_MAX_NANOS);
+                        checkOpen();
                     } else if (!append(s.index)) {
                         return false;
                     }

@@ -5,7 +5,6 @@ import io.jipc.platform.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.jipc.ring.RecordDescriptor.LENGTH_OFFSET;
 import static io.jipc.ring.RecordDescriptor.TYPE_CLAIMED;
@@ -32,8 +31,18 @@ import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
  * compare-and-set. On success the room is its own: it writes a padding record first if the record
  * does not fit before the wrap, then the record header with the claimed flag and its slot. Commit
  * writes the type and the commit word, then gives the slot back (a release store of 0). So the
- * slots bound the sends <em>in flight</em> at one moment, not the number of sending processes;
- * when all are busy a producer waits briefly for one.
+ * slots bound the sends <em>in flight</em> at one moment, not the number of sending processes.
+ *
+ * <h2>Waiting for a slot</h2>
+ * When all slots are busy, {@link #tryClaim} and {@link #offer} look again for a few microseconds
+ * (spinning, then yielding; never sleeping), which is enough for slots held by live producers in
+ * the middle of a send, and then report {@link #FULL} (false) although the ring may have room. So a
+ * claim never waits for long: a slot held by a dead producer comes back only once the consumer has
+ * passed its claim (the consumer resolves it after the stall timeout), and one held by a stopped
+ * producer only when it runs again; with every slot so held and no consumer running, a claim that
+ * waited for a slot would wait for ever. A caller that may block tells the two cases apart with
+ * {@link #hasRoomFor} and {@link #hasFreeSlot()}, and waits for a slot in naps ({@link
+ * #awaitSlot}): a producer that gives its slot back rings nothing.
  *
  * <p>If the consumer finds the head blocked by an uncommitted record for longer than the stall
  * timeout, it looks for slots whose intent covers the head. Any live claimer means "wait"; if all
@@ -50,6 +59,11 @@ import static io.jipc.ring.RingDescriptor.TAIL_OFFSET;
  * the consumer: always commit or abort in a {@code finally}.
  */
 public final class MpscRecordRing extends RecordRing {
+    /** Looks at the intent table before a claim gives up for want of a slot (see {@link #acquireSlot}). */
+    private static final int SLOT_LOOKS = 128;
+    /** Looks separated by a spin-wait hint; the rest yield. A power of two. */
+    private static final int SLOT_SPINS = 64;
+
     private final int slots;
     /** A recent head value, to avoid reading the consumer's line on every claim. */
     private volatile long cachedHead;
@@ -68,6 +82,9 @@ public final class MpscRecordRing extends RecordRing {
     public long tryClaim(int length) {
         checkLength(length);
         int slot = acquireSlot();
+        if (slot < 0) {
+            return FULL;
+        }
         long position = claim(length, slot);
         if (position == FULL) {
             releaseSlot(slot);
@@ -148,6 +165,9 @@ public final class MpscRecordRing extends RecordRing {
     public boolean offer(MemorySegment source, long offset, int length) {
         checkLength(length);
         int slot = acquireSlot();
+        if (slot < 0) {
+            return false;
+        }
         long position = claim(length, slot);
         if (position == FULL) {
             releaseSlot(slot);
@@ -193,10 +213,13 @@ public final class MpscRecordRing extends RecordRing {
     // ------------------------------------------------------------------ intent slots
 
     /**
-     * Takes a free slot of the shared table for one claim. When every slot is in use (by claims in
-     * flight, or by dead producers whose claims the consumer has not resolved yet) it reclaims the
-     * slots of dead producers that need no resolving, and otherwise waits: spins, yields, then
-     * parks in short, growing naps.
+     * Takes a free slot of the shared table for one claim, or returns -1 if every slot stayed held
+     * for {@value #SLOT_LOOKS} looks at the table: the first {@value #SLOT_SPINS} separated by a
+     * spin-wait hint, the others by {@link Thread#yield()} (microseconds in all, never a sleep). A
+     * live producer holds a slot for the few stores of its claim and commit, so a slot comes back
+     * within that phase unless its holder is dead (until the consumer has passed its claim),
+     * stopped, or descheduled. The first look and every {@value #SLOT_SPINS}th also free the slots
+     * of dead producers whose claims need no resolving ({@link #reclaimDeadSlots}).
      */
     private int acquireSlot() {
         int start = (int) Math.floorMod(Thread.currentThread().threadId(), (long) slots);
@@ -212,17 +235,40 @@ public final class MpscRecordRing extends RecordRing {
                     slot = 0;
                 }
             }
-            if (attempt == 0 || (attempt & 63) == 0) {
+            if (attempt == SLOT_LOOKS) {
+                return -1;
+            }
+            if ((attempt & (SLOT_SPINS - 1)) == 0) {
                 reclaimDeadSlots();
             }
-            if (attempt < 64) {
+            if (attempt < SLOT_SPINS) {
                 Thread.onSpinWait();
-            } else if (attempt < 128) {
-                Thread.yield();
             } else {
-                LockSupport.parkNanos(this, Math.min(1_000_000L, 1000L << Math.min(10, (attempt - 128) / 16)));
+                Thread.yield();
             }
         }
+    }
+
+    /**
+     * Whether a claim would find a slot now: one is free, or held by a dead producer whose claim
+     * needs no resolving (such slots are freed here). A snapshot: other producers race for it.
+     */
+    @Override
+    public boolean hasFreeSlot() {
+        if (anySlotFree()) {
+            return true;
+        }
+        reclaimDeadSlots();
+        return anySlotFree();
+    }
+
+    private boolean anySlotFree() {
+        for (int slot = 0; slot < slots; slot++) {
+            if ((long) LONG.getVolatile(ring, slotBase(slot) + INTENT_OWNER_OFFSET) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Gives a slot back after its claim was committed or aborted (or never made). */

@@ -198,9 +198,12 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
     // ================================================================== producing
 
     /**
-     * Claims room for a payload of {@code length} bytes.
+     * Claims room for a payload of {@code length} bytes. Never blocks for long: a many-producer
+     * ring whose intent slots are all held looks again for a few microseconds and then returns
+     * {@link #FULL} even if it has room (see {@link MpscRecordRing}, "Waiting for a slot").
      *
-     * @return the record position, or {@link #FULL} if there is no room now
+     * @return the record position, or {@link #FULL} if there is no room now (or, many producers,
+     *         no free intent slot)
      * @throws IllegalArgumentException if {@code length} is negative or above the max payload
      */
     public abstract long tryClaim(int length);
@@ -213,7 +216,7 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /**
      * Copies {@code length} bytes of {@code source} at {@code offset} into a new record; false if
-     * full. A send either goes whole or not at all: if the copy throws (the source's arena is
+     * full (or, as for {@link #tryClaim}, no intent slot came free within a few microseconds). A send either goes whole or not at all: if the copy throws (the source's arena is
      * closed, or confined to another thread, or {@code offset} and {@code length} lie outside it),
      * the claimed room is given back, as by {@link #abort}, before the exception propagates, and
      * the consumer never sees the record.
@@ -316,6 +319,37 @@ public abstract sealed class RecordRing permits SpscRecordRing, MpscRecordRing {
 
     /** Whether a record of {@code length} payload bytes fits now (a snapshot; producers race). */
     public abstract boolean hasRoomFor(int length);
+
+    /**
+     * Whether a claim would get an intent slot now (a snapshot; producers race): always for a
+     * single producer. A many-producer ring frees the slots of dead producers whose claims the
+     * consumer has passed on the way. A claim that returned {@link #FULL} while
+     * {@link #hasRoomFor} and not this method holds tells a producer that may block to wait
+     * with {@link #awaitSlot} rather than {@link #awaitSpace}.
+     */
+    public boolean hasFreeSlot() {
+        return true;
+    }
+
+    /**
+     * Sleeps while every intent slot is held: for at most {@code napNanos}, never past {@code
+     * deadlineNanos} ({@link System#nanoTime()}; {@link Long#MAX_VALUE}: none), and less if the
+     * consumer frees space (its head store rings the space signal: it may have passed a dead
+     * producer's claim, whose slot then comes back) or {@link #wakeAllWaiters()} is called. A
+     * producer that gives its slot back rings nothing, so the caller naps, looks again
+     * ({@link #tryClaim}), and prepares and naps again; the naps should grow to about a
+     * millisecond (a slot held by a live producer comes back within microseconds; one held by a
+     * dead producer only once a consumer passed its claim, by a stopped one when it runs again).
+     * Called by any producer thread, after {@link #prepareSpaceWait()} and a re-check that found
+     * room but no {@linkplain #hasFreeSlot() free slot}.
+     *
+     * @throws InterruptedException if the thread is interrupted before or while it sleeps
+     */
+    public void awaitSlot(int signal, long napNanos, long deadlineNanos) throws InterruptedException {
+        long wakeAt = System.nanoTime() + napNanos;
+        spaceSignal.await(signal, deadlineNanos == Long.MAX_VALUE || wakeAt - deadlineNanos < 0
+                ? wakeAt : deadlineNanos);
+    }
 
     // ================================================================== consuming
 

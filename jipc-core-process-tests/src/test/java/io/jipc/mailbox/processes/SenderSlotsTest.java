@@ -17,11 +17,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sender slots bound the sends in flight at one moment, not the number of senders: more sending
- * processes than slots all get through, and a claim beyond the slots waits for one to be freed.
+ * processes than slots all get through, and a blocking claim beyond the slots waits for one to be
+ * freed (an at-once one returns null).
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -62,7 +64,15 @@ class SenderSlotsTest {
         try (Mailbox mailbox = Mailbox.create("busy", MailboxOptions.builder().senderSlots(2).build())) {
             MailboxClaim first = mailbox.tryClaim(10);
             MailboxClaim second = mailbox.tryClaim(10);
-            CompletableFuture<MailboxClaim> third = CompletableFuture.supplyAsync(() -> mailbox.tryClaim(10));
+            // an at-once claim does not wait for a slot (SenderSlotWaitTest)
+            assertNull(mailbox.tryClaim(10), "an at-once claim got a third slot");
+            CompletableFuture<MailboxClaim> third = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return mailbox.claim(10);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
             // the third claim cannot have completed: both slots are held (no timing is asserted)
             Thread.sleep(100);
             assertFalse(third.isDone(), "a third claim got a slot while both were held");
