@@ -39,8 +39,9 @@ import java.util.function.UnaryOperator;
  * <p>The ZooKeeper watch is removed on the watch's thread too ({@link #removeInTheBackground}), as its
  * last task: a removal waits for the ensemble's answer, which a server gone silent (stopped, paused)
  * gives only when the client declares the connection lost, after two thirds of the session timeout,
- * and Curator then tries again. {@link #close()} waits for it at most the service's {@code timeout=};
- * a failed start does not wait for it. Until 2026-12-07 the removal ran on the caller's thread: a
+ * and Curator then tries again. {@link #close()}, and a failed start while connected, wait for it at
+ * most the service's {@code timeout=} (an interrupted start not at all), so that while the ensemble
+ * answers the watch is gone when they return. Until 2026-12-07 the removal ran on the caller's thread: a
  * {@code Watch.close()}, or an {@code awaitChange} whose watch failed to start, took 20 to 75 s with
  * {@code session=20s}, {@code timeout=2s} (the remote63 explorer; {@code ZkSilentCloseTest}).
  */
@@ -106,9 +107,10 @@ final class ZkWatch implements Watch {
      * while connected the start is made whole; while the ensemble cannot be reached it ends at once
      * with {@link io.jipc.naming.NameServiceUnavailableException} (its cause the
      * {@link InterruptedException}). The caller waits for the thread's task to end; a watch that fails
-     * has its ZooKeeper watcher removed by its thread after that, without waiting for it (the removal
-     * may wait for a silent ensemble: see the class comment), and the thread ends after the removal;
-     * the interrupt status is set again on return.
+     * has its ZooKeeper watcher removed by its thread after that, and the caller waits for the removal
+     * at most the service's timeout while connected, not at all if it was interrupted or the ensemble
+     * cannot be reached (the removal may wait for a silent ensemble: see the class comment); the
+     * thread ends after the removal; the interrupt status is set again on return.
      */
     static ZkWatch start(ZkNameService service, String prefix, Consumer<NameEvent> listener) {
         ZkWatch watch = new ZkWatch(service, prefix, listener);
@@ -128,6 +130,12 @@ final class ZkWatch implements Watch {
             watch.closed = true;
             watch.removal = watch.removeInTheBackground();
             watch.thread.shutdown();
+            if (!interrupted && watch.service.connected()) {
+                // at most timeout=: while the ensemble answers the watcher is gone on return (left for
+                // later, a listing made right after the failure could still find it set); while it
+                // cannot be reached, not at all (the start already took its timeout)
+                watch.awaitRemoval();
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
