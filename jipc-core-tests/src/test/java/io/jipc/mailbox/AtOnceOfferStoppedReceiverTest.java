@@ -125,6 +125,57 @@ class AtOnceOfferStoppedReceiverTest {
         }
     }
 
+    /**
+     * A receiver killed ({@code SIGKILL}) while it waited leaves its marks: the first at-once offer
+     * after it waits the dead-sender timeout and returns false, and it clears them, so no later offer
+     * waits for the dead receiver again. Until 2026-12-07 the offer's bound came before its look at
+     * the receivers' liveness, which alone clears them, and every later offer waited too.
+     */
+    @Test
+    void anAtOnceOfferClearsTheMarkOfAReceiverKilledWhileItWaited() throws Exception {
+        Mailbox m = createRendezvous();
+        try (ChildJvm receiver = start(Taker.class, m.name())) {
+            awaitWaitingReceiver(m);
+            receiver.kill();
+            assertTrue(m.mapped().lanes.rendezvous.receiverWaiting(false), "the dead receiver's marks stay");
+            assertFalse(m.offer(text("nobody")), "nobody took it: withdrawn");
+            assertFalse(m.mapped().lanes.rendezvous.receiverWaiting(false),
+                    "the offer cleared the dead receiver's marks: later offers return false at once");
+            assertFalse(m.offer(text("nobody either")));
+        }
+        assertNull(m.poll(), "the withdrawn messages are never delivered");
+    }
+
+    /**
+     * An at-once offer does not look at the interrupt status (as every verb that does not wait): with
+     * the status set, it hands the message to a receiver that waits, and the status stays set. Until
+     * 2026-12-07 it withdrew the message once its quick look had passed, and returned false.
+     */
+    @Test
+    void anInterruptedAtOnceOfferStillHandsOver() throws Exception {
+        // a long dead-sender timeout: the offer's bound never ends a hand-over on a loaded machine here
+        mailbox = Mailbox.create("at-once-" + ProcessHandle.current().pid() + "-" + ++counter,
+                MailboxOptions.builder().messageLimit(0).maxMessageSize(64)
+                        .deadSenderTimeout(Duration.ofSeconds(30)).build());
+        Mailbox m = mailbox;
+        try (ChildJvm receiver = start(Taker.class, m.name())) {
+            for (int i = 0; i < 10; i++) {
+                awaitWaitingReceiver(m);
+                String text = "interrupted " + i;
+                Async<Boolean> offer = Async.start(Async.Kind.PLATFORM, "offer", () -> {
+                    Thread.currentThread().interrupt();
+                    boolean sent = m.offer(text(text));
+                    if (!Thread.interrupted()) {
+                        throw new AssertionError("the interrupt status was cleared");
+                    }
+                    return sent;
+                });
+                assertTrue(offer.get(), "handed over with the interrupt status set (" + i + ")");
+                assertEquals("= TOOK " + text, result(receiver));
+            }
+        }
+    }
+
     /** Waits until a receive of the mailbox announced itself as waiting (the header's mark). */
     private static void awaitWaitingReceiver(Mailbox m) throws InterruptedException {
         long giveUpAt = System.nanoTime() + Async.JOIN_TIMEOUT.toNanos();

@@ -1044,14 +1044,22 @@ public final class Mailbox implements AutoCloseable, Selectable {
         checkOpen();
         MessageMemory.requireAccessible(message, NOTHING_SENT);
         if (rendezvous != null) {
+            // an at-once offer does not look at the interrupt status (as no verb that does not wait
+            // does): set aside while it waits for the receiver's take, set again on return; an
+            // interrupt that comes meanwhile withdraws the message (false) and is kept too
+            boolean interrupted = Thread.interrupted();
             try {
                 // the waiting receiver may be stopped, or held up in this process: wait for its
                 // take no longer than the dead-sender timeout, then withdraw (it never got it)
                 return handOver(message, offset, length, priority,
                         System.nanoTime() + ring.config().stallTimeoutNanos(), true) != 0;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the message was withdrawn
+                interrupted = true; // the message was withdrawn
                 return false;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         return sendToLane(message, offset, length, priority, 0, gateDeadline);
@@ -1158,12 +1166,20 @@ public final class Mailbox implements AutoCloseable, Selectable {
                 if (idle.checkpoint()) {
                     // a close is the end of the call, also with the interrupt status set (the JDK
                     // sets it when it unmaps under this thread's look at the ticket): settled below
+                    // (an at-once offer comes with the status set aside: offerToLane)
                     if (!closed && Thread.interrupted()) {
                         throw new InterruptedException();
                     }
-                    if (closed || (deadline != FOREVER && System.nanoTime() - deadline >= 0)
-                            || (whileReceiverWaits && !tickets.receiverWaiting(
-                                    System.nanoTime() - checkAliveAt >= 0))) {
+                    long now = System.nanoTime();
+                    boolean pastDeadline = deadline != FOREVER && now - deadline >= 0;
+                    if (closed || pastDeadline
+                            || (whileReceiverWaits && !tickets.receiverWaiting(now - checkAliveAt >= 0))) {
+                        if (pastDeadline && whileReceiverWaits) {
+                            // an at-once offer's bound (the dead-sender timeout) came before its liveness
+                            // look: the look clears the marks of receivers that died while they waited, so
+                            // that the next offer returns false at once rather than wait for them too
+                            tickets.receiverWaiting(true);
+                        }
                         long outcome = tickets.settle(ticket, true);
                         if (outcome == Rendezvous.WITHDRAWN) {
                             checkOpen();

@@ -289,9 +289,11 @@ final class Rendezvous {
     }
 
     /**
-     * The taker of a ticket no longer pending that its sender did not withdraw; -1 if its
-     * receivers-table entry was reused meanwhile (the receiver died right after taking and another
-     * process took its place); 0 if a receiver declined it (an at-once offer, not sent).
+     * The taker of a ticket no longer pending that its sender did not withdraw, as its
+     * receivers-table entry names it now: if the entry was reused between the take and this read
+     * (the taker died or left right after taking, every other entry was held, and another process
+     * took its place), the newcomer; -1 only if the entry is free again (read as no receiver); 0 if
+     * a receiver declined it (an at-once offer, not sent).
      */
     private long receipt(long ticket) {
         long receiver = receiverOf(ticket);
@@ -588,7 +590,16 @@ final class Rendezvous {
             clearStaleWaitingBit(index); // killed while waiting: later offers no longer wait for it
         }
         long token = (long) LONG.getVolatile(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET);
-        return token != 0 && (!checkAlive || ProcessIdentity.isAlive(token));
+        if (token == 0 || !checkAlive) {
+            return token != 0;
+        }
+        if (ProcessIdentity.isAlive(token)) {
+            return true;
+        }
+        // killed while waiting: later offers no longer wait for it (a live receiver writes its token again
+        // when its next receive starts waiting)
+        LONG.compareAndSet(header, (long) MailboxDescriptor.WAITING_RECEIVER_OFFSET, token, 0L);
+        return false;
     }
 
     private int checkedSlot(long ticket) {
