@@ -27,12 +27,22 @@ import java.util.ArrayDeque;
  * outbox to this replica: four whole-region updates, at least 16 MiB) plus the last frame taken (at most
  * {@link DsmOptions#maxFrameSize()}). Once it holds that much, reading ahead stops: the frames behind wait in
  * the sockets and the home's outbox, and the home drops the replica once a send stalls for the peer timeout
- * or its outbox overflows, as it drops one that fell too far behind.
+ * or its outbox overflows, as it drops one that fell too far behind. With the update held off and the frame
+ * the connection is decoding, a replica's process may so need up to about six times the region's size of
+ * heap (an explorer measured 865 MiB for a 64 MiB region); a heap too small for that fails the replica
+ * ({@link RegionHomeLostException} naming the {@code OutOfMemoryError}; until 2026-12-07 the receiver died
+ * silently and the replica's calls waited for ever), the frames read ahead dropped.
  *
  * <p><b>Threads.</b> Only the replica's receiver thread calls it (nothing here is guarded). Only
  * {@link #next} blocks, for at most its timeout; {@link #readAhead()} returns at once.
  */
 final class ReplicaInbox {
+    /**
+     * Test seam (ReplicatedRegionTest), null otherwise: runs on the receiver at each {@link #readAhead()},
+     * so that a test can make it fail as a heap too small for the frames would.
+     */
+    static volatile Runnable beforeReadAhead;
+
     private final StreamConnection connection;
     private final String region;
     private final SocketAddress home;
@@ -99,6 +109,10 @@ final class ReplicaInbox {
         if (end != null) {
             return null;
         }
+        Runnable seam = beforeReadAhead;
+        if (seam != null) {
+            seam.run();
+        }
         try {
             while (heldBytes < limit) {
                 byte[] frame = connection.poll();
@@ -118,6 +132,12 @@ final class ReplicaInbox {
             }
             return e instanceof PeerClosedException reset ? reset : null;
         }
+    }
+
+    /** Drops the frames read ahead (the receiver failed: they will never be applied). */
+    void discard() {
+        held.clear();
+        heldBytes = 0;
     }
 
     /** Whether reading ahead has seen an end (see {@link #next}): nothing more is read from the connection. */

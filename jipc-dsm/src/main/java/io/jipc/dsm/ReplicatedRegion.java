@@ -774,6 +774,14 @@ public final class ReplicatedRegion implements AutoCloseable {
         } catch (JipcException e) {
             lose(new RegionHomeLostException("the connection to the home of region " + name + " at " + Sockets.describe(home)
                     + " failed: " + e.getMessage(), e));
+        } catch (RuntimeException | Error e) {
+            // anything else (the heap too small for the frames read ahead: OutOfMemoryError) must not end
+            // the receiver silently, leaving the replica "connected", stale, and its calls waiting for ever
+            inbox.discard(); // the frames read ahead go: the heap they took comes back first
+            lose(new RegionHomeLostException("the receiver of region " + name + " failed: " + e, e));
+            if (e instanceof Error error && !(error instanceof OutOfMemoryError)) {
+                throw error;
+            }
         }
     }
 

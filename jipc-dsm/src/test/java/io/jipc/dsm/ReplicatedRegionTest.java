@@ -76,6 +76,43 @@ class ReplicatedRegionTest {
         return r;
     }
 
+    /**
+     * A receiver that fails with an error of the JVM while it reads ahead (the heap too small for the
+     * frames: OutOfMemoryError, made here by a seam) loses the replica: calls throw
+     * RegionHomeLostException naming it, and isConnected() is false. Until 2026-12-07 the receiver died
+     * silently: the replica stayed "connected" and stale, and sync() waited for ever (rev63b explorer,
+     * 3 of 3 with a 64 MiB region and -Xmx300m).
+     */
+    @Test
+    void aReceiverThatRunsOutOfHeapWhileReadingAheadLosesTheReplica() throws Exception {
+        ReplicatedRegion reader = open("heap", 4096);
+        ReplicatedRegion writer = open("heap", 4096);
+        ReplicaInbox.beforeReadAhead = () -> {
+            throw new OutOfMemoryError("Java heap space (test)");
+        };
+        try {
+            try (RegionRead held = reader.read()) {
+                // on another thread (a write inside a read of another replica of the region is refused):
+                // its update waits for the read
+                threads.submit((Callable<Void>) () -> {
+                    writer.update(s -> s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1));
+                    return null;
+                }).get(LONG.toSeconds(), TimeUnit.SECONDS);
+                long giveUp = System.nanoTime() + LONG.toNanos();
+                while (reader.isConnected() && System.nanoTime() - giveUp < 0) {
+                    Thread.sleep(10);
+                }
+                assertFalse(reader.isConnected(), "the receiver's failure lost the replica");
+                assertEquals(0, held.version());
+            }
+        } finally {
+            ReplicaInbox.beforeReadAhead = null;
+        }
+        RegionHomeLostException lost = assertThrows(RegionHomeLostException.class, reader::sync);
+        assertTrue(lost.getMessage().contains("OutOfMemoryError"), lost.getMessage());
+        assertEquals(1, writer.sync(), "the writer goes on");
+    }
+
     @Test
     void aSectionReachesEveryReplica() throws Exception {
         ReplicatedRegion a = open("r", 4096);
