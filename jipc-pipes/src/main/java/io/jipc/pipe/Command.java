@@ -111,7 +111,9 @@ public final class Command {
      * The child's environment, a copy of this process's to start with; change it freely. As
      * {@link ProcessBuilder#environment()}'s, the map refuses what cannot be passed as a
      * {@code NAME=value} string, when it is put (also through {@code putAll}, {@code merge},
-     * an entry's {@code setValue}, ...), with nothing changed: a null name or value with
+     * an entry's {@code setValue}, ...), that entry left unchanged (a {@code putAll} or {@code
+     * replaceAll} that fails on one entry keeps the entries it changed before it, as {@code
+     * ProcessBuilder}'s map does): a null name or value with
      * {@link NullPointerException}; a name that is empty or contains {@code '='} or NUL, or a value
      * that contains NUL, with {@link IllegalArgumentException} (until 2026-12-07 a null value was
      * passed as {@code "null"} and {@code A=B -> C} became {@code A -> B=C}). An empty name is

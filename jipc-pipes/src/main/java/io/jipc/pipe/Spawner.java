@@ -135,11 +135,26 @@ final class Spawner {
                 throw new NoReaderException(subject + "; Fifo.openWriter waits for a reader, then give its writer"
                         + " with Redirect.to(writer)", e);
             }
-            throw Errno.exception(e.errno(), "open", subject);
+            if (e.errno() != Errno.EAGAIN || isFifo(file)) {
+                throw Errno.exception(e.errno(), "open", subject);
+            }
+            // a file under a lease (fcntl F_SETLEASE): a non-blocking open fails at once where the child's
+            // own open, or a shell's, waits for the holder to let it go (the kernel bounds that wait by
+            // /proc/sys/fs/lease-break-time): opened as the child would, waiting
+            fd = openWaiting(file, flags, subject);
         }
         childSide.add(fd); // closed after the spawn, or when this fails
         Pipes.setNonBlocking(fd, false, subject);
         actions.add(new Dup2(raise(fd), target));
+    }
+
+    /** Opens {@code file} as the child would (blocking: a lease's holder is asked to let go, and waited for). */
+    private static int openWaiting(Path file, int flags, String subject) {
+        try {
+            return Libc.open(file.toString(), flags | Libc.O_CLOEXEC, FILE_MODE);
+        } catch (ErrnoException e) {
+            throw Errno.exception(e.errno(), "open", subject);
+        }
     }
 
     /** Whether {@code file} (links followed, as by the open) is a FIFO; false if it cannot be looked at. */

@@ -120,6 +120,35 @@ class FileRedirectTest {
         }
     }
 
+    /**
+     * A file under a read lease (another process's {@code fcntl(F_SETLEASE)}, which it gives up when the
+     * kernel asks): the child's output goes there, as with a shell's {@code >} or ProcessBuilder, once
+     * the holder let go. Until 2026-12-07 the open of the redirect, made non-blocking, failed at once
+     * with EAGAIN (rev63b explorer, 2 of 2).
+     */
+    @Test
+    void aFileUnderALeaseIsOpenedOnceItsHolderLetsGo() throws Exception {
+        Path leased = dir.resolve("leased");
+        String holder = "import fcntl, os, signal, sys, time\n"
+                + "open(sys.argv[1], 'w').write('old\\n')\n"
+                + "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+                + "signal.signal(signal.SIGIO, lambda s, f: fcntl.fcntl(fd, 1024, fcntl.F_UNLCK))\n"
+                + "fcntl.fcntl(fd, 1024, fcntl.F_RDLCK)\n"
+                + "print('LEASED', flush=True)\n"
+                + "time.sleep(60)\n";
+        Process lease = new ProcessBuilder("python3", "-c", holder, leased.toString()).redirectErrorStream(true).start();
+        try {
+            assertEquals("LEASED", lease.inputReader().readLine());
+            try (ChildProcess echo = Command.of("sh", "-c", "echo new").stdout(Redirect.to(leased)).start()) {
+                assertEquals(new ExitStatus(0, 0), echo.waitFor(LONG).orElseThrow());
+            }
+            assertEquals("new\n", Files.readString(leased));
+        } finally {
+            lease.destroyForcibly().waitFor();
+            Files.deleteIfExists(leased);
+        }
+    }
+
     @Test
     void aFileOpenThatFailsNamesTheFileAndTheStream() throws Exception {
         Path missing = dir.resolve("missing");
