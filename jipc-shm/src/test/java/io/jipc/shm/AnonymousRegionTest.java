@@ -453,6 +453,36 @@ class AnonymousRegionTest {
         }
     }
 
+    /**
+     * A child that keeps retrying receives of 1 ms gets every region a deliverTo handed it: a region
+     * sent after the child's last wait of a try, before its close, is taken by that try (a last look
+     * after the connection is shut for reading; a deliverTo after that passes the connection over).
+     * Until 2026-12-07 the try closed it unread, the deliverTo had returned, and the region was lost
+     * (rev63c explorer: 30 of 200). Each hand-off starts after a random delay under 1 ms.
+     */
+    @Test
+    void aChildRetryingShortReceivesGetsEveryRegionHandedToIt() throws Exception {
+        ChildJvm child = child("retrying", "1000");
+        java.io.PrintStream toChild = new java.io.PrintStream(child.process().getOutputStream(), true);
+        java.util.Random random = new java.util.Random(63);
+        for (int trial = 0; trial < 40; trial++) {
+            try (AnonymousRegion region = AnonymousRegion.create(4096);
+                 RegionHandOff handOff = region.handOff()) {
+                region.setLongVolatile(0, trial);
+                toChild.println(handOff.address());
+                Thread.sleep(java.time.Duration.ofNanos(random.nextInt(1_000_000)));
+                handOff.deliverTo(child.process().toHandle(), LINE);
+                String outcome;
+                do { // (lines of anything else, a JVM warning say, are passed over)
+                    outcome = child.awaitLine("", LINE);
+                } while (!outcome.startsWith("RECEIVED") && !outcome.equals("LOST"));
+                assertEquals("RECEIVED " + trial, outcome, "trial " + trial + ": the region handed over arrived");
+            }
+        }
+        toChild.close();
+        child.assertSuccess(LINE);
+    }
+
     /** A child already waiting gets the region from an interrupted deliverTo, which keeps the status. */
     @Test
     void anInterruptedDeliverToHandsTheRegionToAChildAlreadyWaiting() throws Exception {

@@ -28,6 +28,8 @@ import java.util.BitSet;
  * <li>{@code add <name> <offset> <times>}: {@code getAndAddLong(1)} that many times: {@code ADDED}</li>
  * <li>{@code anonymous <address> <offset>}: receives an anonymous region, adds 1 to the long at
  *     offset and prints {@code RECEIVED <size> <new value>}; or {@code FAILED ...}</li>
+ * <li>{@code retrying <micros>}: for each address read from standard input, retries receives of
+ *     {@code micros} each for up to 10 s: {@code RECEIVED <first long>}, or {@code LOST}</li>
  * <li>{@code produce <buffer> <producer> <count>}: puts 16-byte items (producer, sequence):
  *     {@code PRODUCED}</li>
  * <li>{@code consume <buffer> <producers> <count> <file>}: takes items until one with producer -1,
@@ -83,6 +85,7 @@ public final class ShmChild {
                 System.out.println("ADDED");
             }
             case "anonymous" -> anonymous(args[1], Long.parseLong(args[2]));
+            case "retrying" -> retrying(Duration.ofNanos(1000 * Long.parseLong(args[1])));
             case "produce" -> produce(args[1], Long.parseLong(args[2]), Long.parseLong(args[3]));
             case "consume" -> consume(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
             case "create" -> {
@@ -228,6 +231,24 @@ public final class ShmChild {
         } catch (RuntimeException e) {
             System.out.println("FAILED " + e.getClass().getSimpleName() + " "
                     + (e instanceof ErrnoException errno ? errno.errnoName() : "-") + " " + e.getMessage());
+        }
+    }
+
+    private static void retrying(Duration each) throws Exception {
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        for (String address; (address = in.readLine()) != null; ) {
+            String outcome = "LOST";
+            long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() - giveUp < 0) {
+                try (AnonymousRegion region = AnonymousRegion.receive(address, each)) {
+                    outcome = "RECEIVED " + region.getLong(0);
+                    break;
+                } catch (io.jipc.JipcException timedOut) {
+                    // again, as a child that polls for its region does
+                }
+            }
+            System.out.println(outcome);
+            System.out.flush();
         }
     }
 
