@@ -126,13 +126,15 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
     private final Set<ZkRegistration> pendingRemovals = ConcurrentHashMap.newKeySet();
     /** Re-registrations and resynchronisations after connection changes, off ZooKeeper's event thread. */
     private final ExecutorService recovery;
+    /** The name of the thread of {@link #recovery}. */
+    private static final String RECOVERY_THREAD = "jipc-zk-naming-recovery";
 
     private ZkNameService(ZkAddress address, CuratorFramework client) {
         super(address.uri());
         this.address = address;
         this.client = client;
         this.recovery = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
-                .name("jipc-zk-naming-recovery").unstarted(r));
+                .name(RECOVERY_THREAD).unstarted(r));
     }
 
     static ZkNameService open(ZkAddress address) {
@@ -689,19 +691,38 @@ final class ZkNameService extends AbstractNameService<ZkRegistration, ZkWatch> {
      * the next reconnection (without waiting out Curator's retries here).
      */
     void removeNode(ZkRegistration closed) {
-        if (connected()) {
-            try {
-                closed.deleteNode();
-                return;
-            } catch (NameServiceUnavailableException e) {
-                // the connection went meanwhile
-            } catch (ClosedException e) {
-                return; // the service closed meanwhile: its session ends, and the node with it
-            }
-        }
         pendingRemovals.add(closed);
-        if (connected()) { // it came back before the add: do not wait for the next reconnection
-            recover(this::removePending);
+        if (!connected()) {
+            return; // deleted after the reconnection (removePending), or gone with the session
+        }
+        // deleted on the recovery thread: a server gone silent answers nothing until the client gives
+        // the connection up (two thirds of the session timeout), and the close waits for that at most
+        // timeout=, not at all on the recovery thread itself (a close from a listener); an interrupt
+        // pending is set aside (the close is carried out, as every call with one pending) and one that
+        // comes while it waits ends the wait, both kept: until 2026-12-07 it waited the two thirds,
+        // deaf to interrupts (rev63c explorer)
+        java.util.concurrent.CompletableFuture<Void> deleted = new java.util.concurrent.CompletableFuture<>();
+        recover(() -> {
+            try {
+                removePending();
+            } finally {
+                deleted.complete(null);
+            }
+        });
+        if (Thread.currentThread().getName().equals(RECOVERY_THREAD)) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            deleted.get(callTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // still waiting for the ensemble: the recovery thread goes on (and tries again after a reconnection)
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
