@@ -14,7 +14,6 @@ import io.jipc.cli.bench.MechanismResult;
 import io.jipc.cli.bench.RoundsReport;
 import io.jipc.cli.bench.RingBench;
 import io.jipc.cli.bench.SocketBench;
-import io.jipc.mailbox.MailboxOptions;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.CircularBuffer;
 import picocli.CommandLine.Command;

@@ -4,7 +4,6 @@ import io.jipc.WaitStrategy;
 import io.jipc.bench.OneLineFailures;
 import io.jipc.cli.bench.BenchResult;
 import io.jipc.cli.bench.Durations;
-import io.jipc.cli.bench.Machine;
 import io.jipc.cli.bench.MailboxBench;
 import org.agrona.AbstractMutableDirectBuffer;
 import picocli.CommandLine;
