@@ -1,7 +1,6 @@
 package io.jipc.group;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -34,17 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupMismatchedOperationsTest {
+class GroupMismatchedOperationsTest extends InProcessMembers {
     private static final GroupOptions OPTIONS = GroupOptions.of(2).withCollectiveTimeout(Duration.ofSeconds(20));
-
-    private final List<ProcessGroup> members = new ArrayList<>();
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void leave() {
-        threads.shutdownNow();
-        members.forEach(ProcessGroup::close);
-    }
 
     private List<ProcessGroup> pair(String name) {
         members.add(ProcessGroup.join(name, OPTIONS));

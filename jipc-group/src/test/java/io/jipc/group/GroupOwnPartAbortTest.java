@@ -2,7 +2,6 @@ package io.jipc.group;
 
 import io.jipc.mailbox.Mailbox;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -13,8 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -34,18 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupOwnPartAbortTest {
+class GroupOwnPartAbortTest extends InProcessMembers {
     private static final long WAIT_SECONDS = 20;
     private static final GroupOptions SMALL = GroupOptions.of(3).withInboxBytes(65536).withMaxMessageSize(16384);
-
-    private final List<ProcessGroup> members = new ArrayList<>();
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void leave() {
-        threads.shutdownNow();
-        members.forEach(ProcessGroup::close);
-    }
 
     /** Three members in group {@code name} (rank 0 with {@code rootOptions}) after one barrier, rank 1's inbox for parts full. */
     private List<ProcessGroup> groupWithRankOneFull(String name, GroupOptions rootOptions) throws Exception {

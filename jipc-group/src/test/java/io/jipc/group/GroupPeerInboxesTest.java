@@ -1,7 +1,6 @@
 package io.jipc.group;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -9,11 +8,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -31,16 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupPeerInboxesTest {
-    private final List<ProcessGroup> members = new ArrayList<>();
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void leave() {
-        threads.shutdownNow();
-        members.forEach(ProcessGroup::close);
-    }
-
+class GroupPeerInboxesTest extends InProcessMembers {
     /** This process's mappings of files named as inboxes of group {@code group}. */
     private static long inboxMappings(String group) throws IOException {
         String named = "/group." + group + ".";

@@ -4,7 +4,6 @@ import io.jipc.ClosedException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,10 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GroupTest {
-    private final List<ProcessGroup> members = new ArrayList<>();
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
+class GroupTest extends InProcessMembers {
     private ProcessGroup join(String name, GroupOptions options) {
         ProcessGroup g = ProcessGroup.join(name, options);
         members.add(g);
@@ -59,12 +54,6 @@ class GroupTest {
             group.add(join(name, GroupOptions.of(size)));
         }
         return group;
-    }
-
-    @AfterEach
-    void leave() {
-        threads.shutdownNow();
-        members.forEach(ProcessGroup::close);
     }
 
     /** Runs {@code body} for each member on its own thread and returns the results in rank order. */

@@ -1,8 +1,6 @@
 package io.jipc.pipe;
 
 import io.jipc.testkit.JipcTestExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -13,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,24 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class FifoReadOpenRaceTest {
-    private Path dir;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = Files.createTempDirectory("jipc-fifo-race-test");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    }
-
-    /** Removes the FIFOs of the test (and fails if anything else was left behind). */
-    @AfterEach
-    void removeFifos() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                assertTrue(Fifo.remove(p), "only FIFOs are left behind: " + p);
-            }
-        }
-        Files.delete(dir);
+class FifoReadOpenRaceTest extends FifoDirectory {
+    FifoReadOpenRaceTest() {
+        super("jipc-fifo-race-test", "rwx------");
     }
 
     /**

@@ -6,8 +6,6 @@ import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,7 +14,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static io.jipc.testkit.InterruptRule.completesInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,24 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Named pipes between unrelated processes: this JVM and {@code cat} or {@code sh}, both directions. */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class FifoTest {
-    private Path dir;
-
-    @BeforeEach
-    void makeDirectory() throws IOException {
-        dir = Files.createTempDirectory("jipc-fifo-test");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    /** Removes the FIFOs of the test (and fails if anything else was left behind). */
-    @AfterEach
-    void removeFifos() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                assertTrue(Fifo.remove(p), "only FIFOs are left behind: " + p);
-            }
-        }
-        Files.delete(dir);
+class FifoTest extends FifoDirectory {
+    FifoTest() {
+        super("jipc-fifo-test", "rwxr-xr-x");
     }
 
     private Path fifo(String name) {
