@@ -86,8 +86,9 @@ class LocalNamingProcessTest {
         in.flush();
     }
 
+    /** The name directory, created as the service creates it (a test that plants first needs it made). */
     private static Path directory() {
-        return JipcRoot.path(LocalNameService.KIND);
+        return JipcRoot.directory(LocalNameService.KIND);
     }
 
     /** Writes an entry as another process would have, bypassing every check. */

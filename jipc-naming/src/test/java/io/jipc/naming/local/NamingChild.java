@@ -11,8 +11,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A child process of the naming tests. Commands:
@@ -67,10 +70,12 @@ public final class NamingChild {
                     say("READY");
                     // the parent sends the wall-clock instant (ms) at which every racer starts
                     long start = Long.parseLong(in.readLine().strip());
-                    while (System.currentTimeMillis() < start) {
-                        Thread.onSpinWait();
-                    }
                     for (int round = 0; round < rounds; round++) {
+                        // round r starts 10r ms after the common start, on the wall clock to the
+                        // microsecond, so that the racers meet at every name. Free-running, on two cores,
+                        // the racer that ran first stayed ahead and won every name (CI saw one winner in
+                        // three races in a row): the others slept in the directory lock's backoff
+                        sleepUntil(TimeUnit.MILLISECONDS.toNanos(start + 10L * round));
                         for (int p = 2; p < args.length; p++) {
                             try {
                                 won.add(names.register(args[p] + round, NameRecord.of("race", "", "")));
@@ -109,6 +114,17 @@ public final class NamingChild {
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
+    }
+
+    /** Sleeps until the wall clock reads {@code epochNanos}. */
+    private static void sleepUntil(long epochNanos) {
+        for (long left; (left = epochNanos - epochNanos(Instant.now())) > 0; ) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static long epochNanos(Instant instant) {
+        return TimeUnit.SECONDS.toNanos(instant.getEpochSecond()) + instant.getNano();
     }
 
     private static void say(String line) {
