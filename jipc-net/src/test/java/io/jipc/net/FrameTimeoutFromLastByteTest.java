@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link ConnectionOptions#frameTimeoutFromLastByte()}: the frame timeout (300 ms here) bounds stalls
+ * {@link ConnectionOptions#frameTimeoutFromLastByte()}: the frame timeout (300 ms here, 1 s where the frame
+ * must go through) bounds stalls
  * of a started frame, not the whole frame. A raw TCP peer in this process (a plain {@link Socket})
  * sends or reads a frame steadily but slowly, so that the whole frame takes several frame timeouts:
  * it goes through, both ways; a peer that stops mid-frame still ends the connection with
@@ -38,6 +39,12 @@ class FrameTimeoutFromLastByteTest {
     private static final Duration FRAME_TIMEOUT = Duration.ofMillis(300);
     private static final ConnectionOptions STALLS = ConnectionOptions.defaults().withMaxFrameSize(32 << 20)
             .withFrameTimeout(FRAME_TIMEOUT).withFrameTimeoutFromLastByte(true);
+    /**
+     * The options of the tests whose frame must go through: a 1 s frame timeout, so that the slow peer
+     * thread of this process may be descheduled for a few hundred ms on a loaded host (CI once saw a
+     * 300 ms stall there) without ending the connection; their frames take several such timeouts.
+     */
+    private static final ConnectionOptions PATIENT = STALLS.withFrameTimeout(Duration.ofSeconds(1));
 
     /** A listener on loopback whose accepted sockets have a small receive buffer (so they hold little). */
     private static ServerSocket listener() throws Exception {
@@ -99,11 +106,11 @@ class FrameTimeoutFromLastByteTest {
     void aFrameThatKeepsArrivingIsReceivedThoughItTakesLongerThanTheFrameTimeout() throws Exception {
         byte[] payload = payload(256 * 1024);
         try (ServerSocket listener = listener();
-             StreamConnection connection = StreamConnection.connect(listener.getLocalSocketAddress(), STALLS);
+             StreamConnection connection = StreamConnection.connect(listener.getLocalSocketAddress(), PATIENT);
              Socket peer = listener.accept()) {
             long before = connection.lastReceived();
-            // 4 KiB every 20 ms: about 1.3 s for the frame, more than four frame timeouts
-            CompletableFuture<Void> writer = writeSlowly(peer, frame(payload), 4096, 20);
+            // 4 KiB every 40 ms: about 2.6 s for the frame, more than two frame timeouts
+            CompletableFuture<Void> writer = writeSlowly(peer, frame(payload), 4096, 40);
             byte[] received = connection.take();
             assertArrayEquals(payload, received);
             assertTrue(connection.lastReceived() - before > 0, "the frame's bytes count as received");
@@ -129,12 +136,12 @@ class FrameTimeoutFromLastByteTest {
     void aFrameThePeerKeepsReadingIsSentThoughItTakesLongerThanTheFrameTimeout() throws Exception {
         byte[] payload = payload(16 << 20);
         try (ServerSocket listener = listener();
-             StreamConnection connection = StreamConnection.connect(listener.getLocalSocketAddress(), STALLS);
+             StreamConnection connection = StreamConnection.connect(listener.getLocalSocketAddress(), PATIENT);
              Socket peer = listener.accept()) {
             AtomicLong read = new AtomicLong();
-            // 64 KiB every 8 ms, about 8 MB/s: the 16 MiB frame takes about 2 s, much more than the
-            // kernel's buffers (a few MiB) hold
-            CompletableFuture<Void> reader = readSlowly(peer, FrameCodec.HEADER_LENGTH + payload.length, 8, read);
+            // at most 64 KiB every 16 ms, at most 4 MB/s: the 16 MiB frame takes 4 s or more, several frame
+            // timeouts, and much more than the kernel's buffers (a few MiB) hold
+            CompletableFuture<Void> reader = readSlowly(peer, FrameCodec.HEADER_LENGTH + payload.length, 16, read);
             connection.put(payload);
             reader.get(60, TimeUnit.SECONDS);
             assertEquals(FrameCodec.HEADER_LENGTH + payload.length, read.get());
