@@ -367,7 +367,8 @@ public final class MailboxOptions {
          * false or null having sent nothing; {@link Mailbox#put(byte[])} and {@link
          * Mailbox#claim(int)} wait until a slot comes back, or throw {@link InterruptedException}
          * if interrupted. The waits nap on the ring's space signal, 10 µs growing to 1 ms at a
-         * time. (An {@link UnboundedMailbox}'s send waits for a slot without limit.)
+         * time. An {@link UnboundedMailbox}'s send waits thus for at most the dead-sender timeout,
+         * then appends a newer segment and sends there (see {@link UnboundedMailbox#offer(byte[])}).
          */
         public Builder senderSlots(int slots) {
             if (slots < 1 || slots > 64) {

@@ -37,7 +37,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
 import static io.jipc.mailbox.UnboundedMailboxDescriptor.CEILING_OFFSET;
@@ -66,14 +65,16 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * <p>Any number of processes and threads send; one process at a time receives (its threads take
  * turns), like an {@linkplain ReceivePolicy#EXCLUSIVE exclusive} {@link Mailbox}. Messages of one
  * sender are received in the order it sent them; nothing committed is lost or duplicated. Verbs:
- * {@code offer}/{@code put} (which never wait), {@code poll} (at once), {@code take} (blocks),
+ * {@code offer}/{@code put} (which never wait for room, and for a sender slot at most the
+ * dead-sender timeout), {@code poll} (at once), {@code take} (blocks),
  * {@code poll(timeout)}, and in-place {@link #drain} with a {@link MessageHandler}.
  *
  * <h2>How the chain moves (see {@link UnboundedMailboxDescriptor})</h2>
  * The control file holds {@code first} and {@code last}, the indexes of the oldest and the newest
- * segment. A sender claims room in segment {@code last}; if it is full, it creates segment
- * {@code last + 1} (or finds it created by a racing sender) and moves {@code last} on with a
- * compare-and-set, unless the ceiling forbids it. The receiver reads segment {@code first} in
+ * segment. A sender claims room in segment {@code last}; if it is full (or every sender slot of it
+ * stayed held for the dead-sender timeout, see Crashes), it creates segment {@code last + 1} (or
+ * finds it created by a racing sender) and moves {@code last} on with a compare-and-set, unless
+ * the ceiling forbids it. The receiver reads segment {@code first} in
  * ring order; when it is empty and a newer segment exists, it <em>retires</em> it: it sets the
  * segment's retiring flag, then checks that no claim is in flight (tail equal to head). A sender
  * checks the flag after its claim has moved the tail, and aborts and moves on if it is set; the
@@ -83,7 +84,16 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  *
  * <h2>Crashes</h2>
  * A sender killed in the middle of a send leaves a claim that the receiver skips once the sender
- * is dead (after {@link MailboxOptions#deadSenderTimeout()}), as in a {@link Mailbox}. A sender
+ * is dead (after {@link MailboxOptions#deadSenderTimeout()}), as in a {@link Mailbox}. Its sender
+ * slot comes back only then: while senders killed (or stopped) mid-send hold every slot of
+ * segment {@code last} and no receiver runs, a send waits for a slot for at most the dead-sender
+ * timeout and then appends a newer segment as for a full one (subject to the ceiling), so that
+ * sends go on. That keeps each sender's order (its later messages go to a later segment) and
+ * leaves the chain's rules as they are: the receiver skips the dead claims of the segment left
+ * behind, drains it and retires it once a newer one exists, as any other. (Until 2026-12-07 the
+ * send waited for a slot there without limit, ignoring interrupts: {@code offer} and {@code put}
+ * hung until a receiver ran.) A live sender descheduled for that long, holding every slot, costs
+ * at worst a segment appended early. A sender
  * killed while appending leaves at worst a segment file that is not yet in the chain: the next
  * appender uses it (or replaces it, if it never became ready). An appender that is only slow
  * (stopped for longer than the 2 s ready timeout) is told from a dead one by the file's version
@@ -122,7 +132,8 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * soon as no thread of the handle is inside a send (each send counts itself in and out: two
  * atomic instructions), so a drained mailbox's memory is given back even by a sender that has
  * gone quiet, and no unmapping can leave a claim unfinished. {@link #close()} waits for the sends
- * in progress on the handle (they never wait for room, so briefly) before it unmaps.
+ * in progress on the handle (they never wait for room, and a send waiting for a sender slot sees
+ * the close within a millisecond, so briefly) before it unmaps.
  */
 public final class UnboundedMailbox implements AutoCloseable {
     /** Ceiling of {@link #create(String)}: 256 MiB of segment files. */
@@ -773,16 +784,19 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     // =================================================================== sending
 
-    /** The first and the longest nap of a send waiting for a sender slot of its segment. */
-    private static final long SLOT_NAP_MIN_NANOS = 10_000;
-    private static final long SLOT_NAP_MAX_NANOS = 1_000_000;
-
     /**
      * Sends {@code message}; false only if the ceiling forbids the segment it would need. Never
-     * waits for room. It waits for a sender slot of the current segment while all are held (see
-     * {@link MailboxOptions.Builder#senderSlots}), in naps growing from 10 µs to 1 ms: by live
-     * senders, microseconds; by senders killed mid-send, until a receiver has skipped their
-     * messages (with no receiver running, without limit; an interrupt does not end it).
+     * waits for room. While every sender slot of the current segment is held (see
+     * {@link MailboxOptions.Builder#senderSlots}) although it has room, it waits for one in naps
+     * growing from 10 µs to 1 ms, for at most the {@linkplain MailboxOptions#deadSenderTimeout()
+     * dead-sender timeout}: slots held by live senders come back within microseconds. Slots still
+     * held then (by senders killed mid-send, whose slots come back only once a receiver has
+     * skipped their claims, or by stopped ones) are left behind: the send appends a newer segment,
+     * as for a full one, and sends there; false if the ceiling forbids it. An interrupted thread
+     * does not wait for a slot (it appends at once) and keeps its interrupt status. A
+     * {@link #close()} of the handle ends the wait with {@link ClosedException}.
+     *
+     * @throws ClosedException if this handle is (or is being) closed; nothing was sent
      */
     public boolean offer(byte[] message) {
         Objects.requireNonNull(message, "message");
@@ -814,9 +828,12 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Sends {@code message}. It never waits for room (a sender of an unbounded mailbox never does).
+     * Sends {@code message}. It never waits for room (a sender of an unbounded mailbox never does),
+     * and for a sender slot at most the dead-sender timeout, as {@link #offer(byte[])}.
      *
-     * @throws MailboxCeilingException if the mailbox would have to grow past its ceiling
+     * @throws MailboxCeilingException if the mailbox would have to grow past its ceiling (also to
+     *                                 leave a segment whose every slot stayed held)
+     * @throws ClosedException         if this handle is (or is being) closed; nothing was sent
      */
     public void put(byte[] message) {
         require(offer(message));
@@ -847,7 +864,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         INSIDE.getAndAdd(this, 1);
         try {
             checkOpen();
-            long slotNap = SLOT_NAP_MIN_NANOS;
+            SlotWait slotWait = null; // made when this send first finds every slot held
             while (true) {
                 ChainSegment s = sendSegment();
                 RecordRing ring = s.ring;
@@ -856,10 +873,16 @@ public final class UnboundedMailbox implements AutoCloseable {
                     if (s.retiring()) {
                         requireNewerSegment(s);
                     } else if (ring.hasRoomFor(length)) {
-                        // every sender slot held, not full: a new segment would not help (see offer's javadoc)
-                        LockSupport.parkNanos(this, slotNap);
-                        slotNap = Math.min(2 * slotNap, SLOT_NAP_MAX_NANOS);
-                        checkOpen();
+                        // every sender slot held, not full: wait for one, for at most the dead-sender
+                        // timeout, then append a newer segment as if this one were full (see offer's javadoc)
+                        if (slotWait == null) {
+                            slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
+                        }
+                        if (slotWait.napFor(s.index)) {
+                            checkOpen();
+                        } else if (!append(s.index)) {
+                            return false;
+                        }
                     } else if (!append(s.index)) {
                         return false;
                     }
@@ -998,8 +1021,9 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Adds segment {@code full + 1} after the full segment {@code full}, unless another sender did;
-     * returns false if the ceiling forbids it.
+     * Adds segment {@code full + 1} after segment {@code full} (full, or with every sender slot
+     * held for the dead-sender timeout), unless another sender did; returns false if the ceiling
+     * forbids it.
      */
     private boolean append(long full) {
         synchronized (sendLock) {
