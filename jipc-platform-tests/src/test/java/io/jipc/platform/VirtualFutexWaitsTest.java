@@ -8,18 +8,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@link VirtualFutexWaits}: virtual threads parked on futex words, with watchers that sleep on up
@@ -262,6 +267,104 @@ class VirtualFutexWaitsTest {
             setAndWake(file, 0, 1);
             joinAll(List.of(live));
             awaitNoWatchers(waits);
+        }
+    }
+
+    /**
+     * A wake of one sleeper that reaches a watcher after its word's waiters all left (an interrupt,
+     * a deadline) goes on to the word's next sleeper: here a platform thread in {@code FUTEX_WAIT}
+     * without a timeout, as a waiter of another process (or another process's watcher) sleeps. The
+     * watcher sleeps on the word before the waiter leaves, so the kernel, which wakes the oldest
+     * sleeper first, gives the wake to it; before the watcher passed such a wake on, the platform
+     * thread slept on with its word changed (a semaphore's free permit) until something else woke
+     * it, here never. Odd rounds leave by the deadline, even ones by an interrupt.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {VirtualFutexWaits.WORDS_PER_WATCHER, 1})
+    void aWakeOfOneThatReachesAWatcherWhoseWaitersLeftGoesOnToTheNextSleeper(int wordsPerWatcher)
+            throws Exception {
+        String prefix = "test-passon-";
+        VirtualFutexWaits waits = new VirtualFutexWaits(wordsPerWatcher, 2, prefix);
+        try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
+            long address = file.address(0);
+            for (int round = 0; round < 6; round++) {
+                int value = round;
+                long deadline = round % 2 == 1 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300) : Long.MAX_VALUE;
+                Thread left = Thread.ofVirtual().start(() -> waits.await(address, value, deadline));
+                awaitTrue(() -> waits.sleepsOn(address) || !left.isAlive(), "no watcher took the word");
+                awaitTrue(() -> !left.isAlive() || sleepsInTheKernel(threadNamed(prefix)),
+                        "the watcher never slept on the word");
+                left.interrupt(); // in odd rounds its deadline ends it first
+                joinAll(List.of(left));
+
+                AtomicInteger tid = new AtomicInteger();
+                AtomicInteger rc = new AtomicInteger(-1);
+                Thread sleeper = Thread.ofPlatform().start(() -> {
+                    tid.set(Signals.gettid());
+                    rc.set(Libc.futexWait(address, value, -1));
+                });
+                awaitTrue(() -> tid.get() != 0 && sleepsInTheKernel(OptionalInt.of(tid.get())),
+                        "the platform thread never slept on the word");
+                INT.setVolatile(file.memory, 0L, value + 1);
+                Libc.futexWake(address, 1);
+                sleeper.join(JOIN_MILLIS);
+                if (sleeper.isAlive()) {
+                    Futex.wakeAll(address);
+                    sleeper.join(JOIN_MILLIS);
+                    fail("round " + round + ": the wake of one went to the watcher of a waiter that had left,"
+                            + " and no further");
+                }
+                assertEquals(Libc.FUTEX_WOKEN, rc.get(), "round " + round);
+            }
+            awaitNoWatchers(waits);
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /** Polls {@code condition} until it holds (a hang guard of {@link #JOIN_MILLIS}). */
+    private static void awaitTrue(Condition condition, String failure) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
+        while (!condition.holds()) {
+            assertTrue(System.nanoTime() - deadline < 0, failure);
+            Thread.sleep(1);
+        }
+    }
+
+    /** The kernel id of this process's thread whose name starts with {@code prefix}, if one runs. */
+    private static OptionalInt threadNamed(String prefix) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith(prefix)) {
+                        return OptionalInt.of(Integer.parseInt(task.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Whether the thread sleeps in a futex call ({@code wchan} names one; where the kernel hides
+     * wchan, whether it sleeps at all).
+     */
+    private static boolean sleepsInTheKernel(OptionalInt tid) {
+        if (tid.isEmpty()) {
+            return false;
+        }
+        Path task = Path.of("/proc/self/task/" + tid.getAsInt());
+        try {
+            String wchan = Files.readString(task.resolve("wchan")).strip();
+            String stat = Files.readString(task.resolve("stat"));
+            boolean sleeping = stat.charAt(stat.lastIndexOf(')') + 2) == 'S';
+            return sleeping && (wchan.contains("futex") || wchan.equals("0") || wchan.isEmpty());
+        } catch (IOException gone) {
+            return false;
         }
     }
 

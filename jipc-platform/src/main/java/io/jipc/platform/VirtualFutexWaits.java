@@ -1,5 +1,7 @@
 package io.jipc.platform;
 
+import io.jipc.ErrnoException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,12 +32,19 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>What wakes a waiter.</b> Every word is a shared futex word, woken from any process with
  * {@code FUTEX_WAKE}; a watcher counts as one waiter of each of its words (a wake of one waiter
  * that reaches it releases all of this process's virtual threads on that word, and they re-check).
+ * It stays queued in the kernel on a word whose waiters left without a wake (deadline, interrupt,
+ * a stale value) until its sleep ends, and the kernel gives a wake of one to its oldest sleeper: so
+ * a watcher that a wake reaches on a word without waiters passes it on ({@code FUTEX_WAKE} of one),
+ * to a sleeper of another process or another process's watcher, and then drops the word (before
+ * 2026-12-07 it passed nothing on, and for up to {@link #SLICE_NANOS} after a timed-out wait of a
+ * virtual thread the next semaphore release, mutex unlock or condition signal reached nobody).
  * The protocol every caller follows: whoever makes a waiter's condition true changes the word,
  * then wakes it. A watcher sleeps on the value its word's oldest waiter expects; the kernel
  * compares it when the sleep begins ({@code EAGAIN} if any word differs: the watcher then asks
  * the kernel about each word alone, {@link Libc#futexHolds}), and a wake ends the sleep. A
- * {@code futex_waitv} that two wakes reach says only one word: the other word's change is found
- * the same way on the next sleep. A waiter that expects another value than the one its word's
+ * {@code futex_waitv} that two wakes reach says only one word (the highest): the other word's
+ * change is found the same way on the next sleep, and a word below it without waiters whose value
+ * changed gets a wake passed on at once, as it may have taken one. A waiter that expects another value than the one its word's
  * watcher sleeps on asks the word itself before parking, and returns at once if its value is
  * stale. So no change of a word is missed, and no watcher reads another process's memory itself:
  * a word whose page was unmapped ends the waits on it ({@code EFAULT}), never the process.
@@ -43,8 +52,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Watchers' lives.</b> A watcher takes new words while it has room (a registration changes
  * its control word and wakes it, so it sleeps on the new set at once); it drops a word when the
  * word has no waiters left, at its next sleep (waiters that time out or are interrupted do not
- * wake it: up to {@link #SLICE_NANOS} later), and ends {@link #LINGER_NANOS} after its last word
- * left unless a new one comes: a virtual thread that waits again soon (the next receive of a
+ * wake it: up to {@link #SLICE_NANOS} later, passing on a wake that reached it meanwhile), and
+ * ends {@link #LINGER_NANOS} after its last word left unless a new one comes: a virtual thread that waits again soon (the next receive of a
  * ping-pong) finds it running. Where the kernel lacks {@code futex_waitv} (before Linux 5.16), each
  * watcher sleeps on one word with {@code FUTEX_WAIT}.
  *
@@ -112,6 +121,14 @@ final class VirtualFutexWaits {
     /** Watcher threads started so far (for tests). */
     long watcherStarts() {
         return watcherStarts.get();
+    }
+
+    /** Whether a watcher took the word at {@code address} into its current (or next) sleep (for tests). */
+    boolean sleepsOn(long address) {
+        synchronized (lock) {
+            Word word = words.get(address);
+            return word != null && word.sleptOn;
+        }
     }
 
     /** Watchers alive now (for tests). */
@@ -420,8 +437,10 @@ final class VirtualFutexWaits {
 
         private void sleepOnOne(Word word) {
             int rc = Libc.futexWait(word.address, word.slept, SLICE_NANOS);
-            if (rc != Errno.ETIMEDOUT && rc != Errno.EINTR) { // woken, changed (EAGAIN) or unmapped (EFAULT)
-                release(List.of(word));
+            if (rc == Libc.FUTEX_WOKEN) {
+                release(List.of(word), true);
+            } else if (rc != Errno.ETIMEDOUT && rc != Errno.EINTR) { // changed (EAGAIN) or unmapped (EFAULT)
+                release(List.of(word), false);
             }
         }
 
@@ -433,7 +452,7 @@ final class VirtualFutexWaits {
             }
             long rc = FutexVector.waitv(vector, slept.size() + 1, System.nanoTime() + SLICE_NANOS, timespec);
             if (rc > 0) {
-                release(List.of(slept.get((int) rc - 1)));
+                release(mayHoldWakes(slept, (int) rc - 1), true);
                 return;
             }
             if (rc == 0 || rc == -Errno.ETIMEDOUT || rc == -Errno.EINTR) {
@@ -451,20 +470,78 @@ final class VirtualFutexWaits {
                     changed.add(word);
                 }
             }
-            release(changed);
+            release(changed, false); // EAGAIN: the sleep began on none of them, so it took no wake
         }
 
-        private void release(List<Word> released) {
+        /**
+         * The word {@code futex_waitv} named as woken ({@code slept[woken]}), and those of the words
+         * below it that may have taken a wake too and that no waiter of this process would pass on:
+         * the kernel names the highest woken entry only (those above were not woken). A wake always
+         * follows a change of its word, so of those below only words without waiters that changed
+         * count; a word with waiters is released when the next sleep finds its change, and a waiter
+         * that leaves before without what it waited for passes a wake on itself (the rule of every
+         * caller that wakes one sleeper of a word, such as jipc-sync's waiters).
+         */
+        private List<Word> mayHoldWakes(List<Word> slept, int woken) {
+            List<Word> left = new ArrayList<>();
+            synchronized (lock) {
+                for (int i = 0; i < woken; i++) {
+                    if (slept.get(i).waiters.isEmpty()) {
+                        left.add(slept.get(i));
+                    }
+                }
+            }
+            List<Word> result = new ArrayList<>(left.size() + 1);
+            for (Word word : left) {
+                if (!Libc.futexHolds(word.address, word.slept)) {
+                    result.add(word);
+                }
+            }
+            result.add(slept.get(woken));
+            return result;
+        }
+
+        /**
+         * Releases the waiters of words that changed or were woken. A word {@code woken} (or that may
+         * have been) whose waiters all left meanwhile gets its wake passed on: the kernel counted this
+         * watcher as one sleeper of the word, so a wake of one sleeper (a semaphore's release, a
+         * mutex's unlock, a condition's signal) may have been given to it instead of to a sleeper of
+         * another process (or another process's watcher) that waits for it. The watcher drops such a
+         * word before its next sleep (unless a waiter joined meanwhile), so the wake it passes on
+         * does not come back to it, and two watchers without waiters cannot hand one wake back and
+         * forth.
+         */
+        private void release(List<Word> released, boolean woken) {
             List<Thread> unpark = new ArrayList<>();
+            List<Word> passOn = null;
             synchronized (lock) {
                 asleep = false;
                 for (Word word : released) {
                     word.sleptOn = false; // its next sleep takes its next oldest waiter's value
+                    if (woken && word.waiters.isEmpty()) {
+                        passOn = add(passOn, word);
+                    }
                     VirtualFutexWaits.release(word, unpark);
                 }
             }
             for (Thread thread : unpark) {
                 LockSupport.unpark(thread);
+            }
+            if (passOn != null) {
+                for (Word word : passOn) {
+                    passOn(word.address);
+                }
+            }
+        }
+
+        /** {@code FUTEX_WAKE} of one sleeper; a word unmapped meanwhile ({@code EFAULT}) has none to wake here. */
+        private void passOn(long address) {
+            try {
+                Libc.futexWake(address, 1);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EFAULT) {
+                    throw e;
+                }
             }
         }
     }
