@@ -54,7 +54,11 @@ final class Blocking {
      * <p>Interrupts follow the library's rule (docs/architecture.md, "Interrupts and timeouts"): a
      * result found at once is returned whatever the interrupt status (which stays set); a call that
      * finds none, also with a deadline that has passed already (a zero timeout), throws
-     * {@link InterruptedException} if the thread is interrupted, and clears the status.
+     * {@link InterruptedException} if the thread is interrupted, and clears the status. Before it
+     * throws for an interrupt found before a sleep (also one set on entry) it makes the deadline's
+     * last try, with the holders checked: a lock or permits of a dead holder can be taken at once,
+     * so they are ({@code OWNER_DIED}, the status left set), whatever the timeout; an interrupt
+     * that ends a sleep throws at once.
      *
      * @throws InterruptedException if the thread is interrupted and there is no result at once, or
      *                              it is interrupted while it waits
@@ -78,11 +82,8 @@ final class Blocking {
                 if (result != null) {
                     return result;
                 }
-                if (passed(deadlineNanos, now)) {
-                    return lastTry(attempt, checksHolders);
-                }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
+                if (passed(deadlineNanos, now) || Thread.currentThread().isInterrupted()) {
+                    return lastTry(attempt, checksHolders); // interrupted: throws without a result
                 }
                 if (strategy == WaitStrategy.YIELD) {
                     Thread.yield();
@@ -113,8 +114,8 @@ final class Blocking {
                     done = true;
                     return result;
                 }
-                if (passed(deadlineNanos, now)) {
-                    result = lastTry(attempt, checksHolders);
+                if (passed(deadlineNanos, now) || Thread.currentThread().isInterrupted()) {
+                    result = lastTry(attempt, checksHolders); // interrupted: throws without a result
                     done = result != null;
                     return result;
                 }
@@ -153,10 +154,11 @@ final class Blocking {
     }
 
     /**
-     * The try at the deadline: with a check of the holders, so that a timeout shorter than
-     * {@link #LIVENESS_CHECK_NANOS} still finds a holder that died (as the untimed try does).
-     * Without a result, an interrupted thread throws rather than time out (also for a zero timeout,
-     * as {@code java.util.concurrent} does).
+     * The try at the deadline, or of an interrupted thread before it throws: with a check of the
+     * holders, so that a timeout shorter than {@link #LIVENESS_CHECK_NANOS} still finds a holder
+     * that died (as the untimed try does), and an interrupted call takes what a dead holder left
+     * as {@code tryLock()} would. Without a result, an interrupted thread throws rather than time out
+     * (also for a zero timeout, as {@code java.util.concurrent} does).
      */
     private static <T> T lastTry(Attempt<T> attempt, boolean checksHolders) throws InterruptedException {
         T result = checksHolders ? attempt.attempt(true) : null;

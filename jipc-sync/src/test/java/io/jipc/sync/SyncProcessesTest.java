@@ -1,5 +1,6 @@
 package io.jipc.sync;
 
+import io.jipc.WaitStrategy;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
+import static io.jipc.testkit.InterruptRule.completesInterrupted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -174,6 +176,46 @@ class SyncProcessesTest {
 
     private int sleepersOnMutex() {
         return area.memory.get(java.lang.foreign.ValueLayout.JAVA_INT, SharedArea.MUTEX + ProcessMutex.WAITERS_OFFSET);
+    }
+
+    /**
+     * An interrupted thread's blocking or timed call on a mutex whose owner, or a tracked semaphore
+     * whose only permit's holder, was killed takes what the dead process left ({@code OWNER_DIED})
+     * and leaves the interrupt status set, as {@code tryLock()} and a zero timeout do: the call can
+     * complete at once (docs/architecture.md, "Interrupts and timeouts"), whatever its timeout.
+     * Before, {@code lock()}, {@code tryLock(1 s)}, {@code acquire()} and {@code tryAcquire(1 s)}
+     * threw {@link InterruptedException}, since the holders were checked only every 100 ms or at
+     * the deadline. Both paths of the loop: spinning first, and sleeping at once.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"lock, SPIN_THEN_FUTEX", "lock, FUTEX", "tryLock 1s, SPIN_THEN_FUTEX", "tryLock 1s, FUTEX",
+            "acquire, SPIN_THEN_FUTEX", "acquire, FUTEX", "tryAcquire 1s, SPIN_THEN_FUTEX", "tryAcquire 1s, FUTEX"})
+    void anInterruptedCallTakesWhatAKilledHolderLeft(String verb, WaitStrategy strategy) throws Exception {
+        area(1);
+        boolean mutexVerb = verb.contains("ock");
+        ChildJvm holder = mutexVerb ? start("mutex-hold") : start("sem-hold", "1");
+        holder.awaitLine("HELD", LONG);
+        holder.kill();
+        try (ProcessMutex mutex = area.mutex().waitStrategy(strategy);
+             ProcessSemaphore semaphore = area.semaphore().waitStrategy(strategy)) {
+            Acquisition outcome = completesInterrupted(() -> switch (verb) {
+                case "lock" -> mutex.lock();
+                case "tryLock 1s" -> mutex.tryLock(Duration.ofSeconds(1));
+                case "acquire" -> semaphore.acquire();
+                case "tryAcquire 1s" -> semaphore.tryAcquire(Duration.ofSeconds(1));
+                default -> throw new IllegalArgumentException(verb);
+            });
+            assertEquals(Acquisition.OWNER_DIED, outcome, verb);
+            if (mutexVerb) {
+                assertEquals(ProcessHandle.current().pid(), mutex.ownerPid().orElseThrow());
+                mutex.markConsistent();
+                mutex.unlock();
+            } else {
+                semaphore.markConsistent();
+                semaphore.release();
+                assertEquals(1, semaphore.availablePermits());
+            }
+        }
     }
 
     @Test
