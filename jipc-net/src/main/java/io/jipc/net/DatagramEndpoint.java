@@ -199,6 +199,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
      *
      * @throws MessageTooLargeException if it exceeds the maximum datagram size (nothing sent)
      * @throws ErrnoException           e.g. {@code ECONNREFUSED}/{@code ENOENT}: no socket at that path
+     * @throws ClosedException          if the endpoint is closed, also by another thread while this one waits
      */
     public void put(SocketAddress target, byte[] message) throws InterruptedException {
         send(target, message, Long.MAX_VALUE);
@@ -224,6 +225,12 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
                     try {
                         n = Sockets.sendTo(socket.fd, tx.address(), message.length, target);
                     } catch (ErrnoException e) {
+                        if (socket.isClosed()) {
+                            // this side's close shut the socket down under the call (EPIPE): a close, not the
+                            // target's doing (until 2026-12-07 a put waiting for room, between its waits,
+                            // threw that EPIPE naming the target's path)
+                            throw socket.closed();
+                        }
                         if (e.errno() == Sockets.EMSGSIZE) {
                             throw new MessageTooLargeException("the kernel refuses a datagram of " + message.length
                                     + " bytes to " + Sockets.describe(target) + " (EMSGSIZE)", message.length,

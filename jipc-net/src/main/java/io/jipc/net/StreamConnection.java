@@ -414,7 +414,11 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return decoder.progress() + " of " + (decoder.expected() < 0 ? "8+" : decoder.expected()) + " bytes received";
     }
 
-    /** Reads what the kernel has into the input buffer: bytes read, 0 at end of stream, -1 if none yet. */
+    /**
+     * Reads what the kernel has into the input buffer: bytes read, 0 at end of stream, -1 if none yet.
+     *
+     * @throws ClosedException if this side closed the connection meanwhile (another thread's {@link #close()})
+     */
     private long fill() {
         if (inView.position() > 0) {
             inView.compact().flip();
@@ -428,6 +432,13 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             n = Sockets.recv(socket.fd, in.address() + limit, inView.capacity() - limit, 0, remote);
         } catch (ErrnoException e) {
             throw receiveFailed(e);
+        }
+        if (n == 0 && socket.isClosed()) {
+            // this side's close shut the socket down under the call (its SHUT_RD reads as an end of
+            // stream): a close, not the peer's end, so no end of stream and no cut frame (until
+            // 2026-12-07 a close from another thread during a receive passed for the peer's close: null
+            // and isEndOfStream() true at a boundary, PeerClosedException "mid-frame" inside a frame)
+            throw socket.closed();
         }
         if (n == 0 && sendFailure != null) {
             throw receiveFailed(sendFailure); // the end that follows a reset a send met: no clean end
@@ -867,6 +878,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      *
      * @throws IllegalStateException if a message was half received
      * @throws PeerClosedException   if the peer reset the connection (connection closed, as for {@link #take()})
+     * @throws ClosedException       if the connection is closed, also by another thread while this one reads
      */
     public int read(ByteBuffer dst) throws InterruptedException {
         if (!dst.hasRemaining()) {

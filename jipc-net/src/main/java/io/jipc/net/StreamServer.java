@@ -239,7 +239,17 @@ public final class StreamServer implements AutoCloseable, Selectable {
         listener.enter();
         try {
             while (true) {
-                int fd = Sockets.accept(listener.fd, address);
+                int fd;
+                try {
+                    fd = Sockets.accept(listener.fd, address);
+                } catch (ErrnoException e) {
+                    if (listener.isClosed()) {
+                        // the close shut the listener down under the call: a TCP listener leaves the
+                        // listening state, and accept4 fails with EINVAL (until 2026-12-07 thrown as is)
+                        throw listener.closed();
+                    }
+                    throw e;
+                }
                 if (fd >= 0) {
                     StreamConnection connection = admit(fd);
                     if (connection != null) {
