@@ -76,9 +76,10 @@ import java.util.function.BiConsumer;
  * connection the close never closed.)
  *
  * <p><b>One way of accepting.</b> A server either serves ({@link #serve}, or {@link #start} in a
- * thread of its own) or hands connections out ({@link #accept()}), never both: once it serves, a
- * second {@code serve}/{@code start} and every {@code accept} throw {@link IllegalStateException},
- * and after {@link #close()} each of them throws {@link ClosedException}.
+ * thread of its own) or hands connections out ({@link #accept()}), never both: while it serves, a
+ * second {@code serve}/{@code start} and every {@code accept} throw {@link IllegalStateException}
+ * (a {@code serve} ended by an interrupt no longer serves: see {@link #serve}), and after
+ * {@link #close()} each of them throws {@link ClosedException}.
  */
 public final class StreamServer implements AutoCloseable, Selectable {
     private static final int ENFILE = 23;
@@ -338,15 +339,28 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
      * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
      * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
-     * Called once per server (see the class comment).
+     * Called once per server at a time (see the class comment).
+     *
+     * <p>An interrupt of the calling thread, or another failure of accepting, ends it but not the
+     * server: the clients it accepted are still served by their handlers, those not yet accepted wait
+     * in the kernel's backlog, and the server is open and no longer serving, so that {@code serve},
+     * {@link #start} or {@link #accept()} may take it up again; or {@link #close()} ends it all. (Until
+     * 2026-12-07 the server stayed marked as serving: it looked open, clients connected and waited in
+     * the backlog for ever, and a second {@code serve} or an {@code accept} threw
+     * {@link IllegalStateException}; only a close was left.)
      *
      * @throws NullPointerException  if {@code handler} is null
      * @throws IllegalStateException if the server already serves ({@code serve} or {@link #start} was called)
      * @throws ClosedException       if the server was closed before the call
+     * @throws InterruptedException  if the calling thread was interrupted (the server stays open, see above)
      */
     public void serve(ConnectionHandler handler) throws InterruptedException {
         beginServing(handler);
-        acceptLoop(handler, null);
+        try {
+            acceptLoop(handler, null);
+        } finally {
+            serving.set(false); // accepting stopped: a later serve, start or accept may take it up (closed: they throw)
+        }
     }
 
     /** {@code threads}: each client's thread, or null for a virtual thread. */

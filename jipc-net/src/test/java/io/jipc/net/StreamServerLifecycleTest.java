@@ -252,6 +252,43 @@ class StreamServerLifecycleTest {
         assertThrows(IllegalStateException.class, () -> server.serve(connection -> { }));
     }
 
+    /**
+     * An interrupted {@code serve} stops serving, not the server: the client that connected meanwhile
+     * (waiting in the backlog) is handed out by a later {@code accept}, and a later {@code start}
+     * serves the next ones. Until 2026-12-07 the server stayed marked as serving: both threw
+     * {@link IllegalStateException}, and clients waited in the backlog for ever while it looked open.
+     */
+    @Test
+    void anInterruptedServeLeavesTheServerFreeToAcceptAndServeAgain() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        Thread serving = Thread.ofPlatform().start(() -> {
+            try {
+                server.serve(connection -> connection.put(connection.take()));
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+            client.put(new byte[] {1});
+            assertEquals(1, client.take()[0]); // served: serve runs
+        }
+        serving.interrupt();
+        org.junit.jupiter.api.Assertions.assertInstanceOf(InterruptedException.class, ended.get(60, TimeUnit.SECONDS));
+        assertFalse(server.isClosed());
+        try (StreamConnection waiting = StreamConnection.connect(server.localAddress());
+             StreamConnection handedOut = server.accept(Duration.ofSeconds(60))) {
+            org.junit.jupiter.api.Assertions.assertNotNull(handedOut, "the waiting client was not accepted");
+            waiting.put(new byte[] {2});
+            assertEquals(2, handedOut.take()[0]);
+        }
+        server.start(connection -> connection.put(connection.take()));
+        try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+            client.put(new byte[] {3});
+            assertEquals(3, client.take()[0]);
+        }
+    }
+
     @Test
     void acceptOnAStartedServerIsRefused() {
         server.start(connection -> { });
