@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,7 +55,7 @@ class LibcFutexTest {
      * another, false (not a crash) for an unmapped word; and it neither sleeps nor wakes a waiter.
      */
     @Test
-    void holdsComparesTheWordWithoutSleepingOrWakingAWaiter() throws InterruptedException {
+    void holdsComparesTheWordWithoutSleepingOrWakingAWaiter() throws Exception {
         try (MappedFile file = MappedFile.create(dir.resolve("word"), 4096)) {
             file.memory.set(ValueLayout.JAVA_INT, 0, 7);
             assertTrue(Libc.futexHolds(file.address(0), 7));
@@ -68,8 +70,12 @@ class LibcFutexTest {
                 Libc.close(fd);
             }
             AtomicInteger outcome = new AtomicInteger(-1);
-            Thread waiter = Thread.ofPlatform().start(() -> outcome.set(Libc.futexWait(file.address(0), 7, -1)));
-            Thread.sleep(100); // asleep in the kernel
+            CompletableFuture<Integer> tid = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                tid.complete(Signals.gettid());
+                outcome.set(Libc.futexWait(file.address(0), 7, -1));
+            });
+            awaitAsleepOn(tid.get(20, TimeUnit.SECONDS), file.address(0));
             for (int i = 0; i < 100; i++) {
                 assertTrue(Libc.futexHolds(file.address(0), 7));
             }
@@ -78,6 +84,25 @@ class LibcFutexTest {
             assertEquals(1, Libc.futexWake(file.address(0), 1));
             waiter.join();
             assertEquals(Libc.FUTEX_WOKEN, outcome.get());
+        }
+    }
+
+    /**
+     * Waits (a hang guard of 20 s) until this process's OS thread {@code tid} sleeps in {@code futex}
+     * on the word at {@code address}: {@code /proc/self/task/TID/syscall} names the call (202 on x86-64,
+     * 98 on aarch64) and its first argument. After a fixed sleep (100 ms) a waiter that a loaded host
+     * had not yet let into the call would have made the comparisons prove nothing, and the wake find
+     * nobody (expected 1 but was 0), the waiter then asleep for good.
+     */
+    private static void awaitAsleepOn(int tid, long address) throws Exception {
+        String futex = System.getProperty("os.arch").equals("aarch64") ? "98" : "202";
+        String asleep = futex + " 0x" + Long.toHexString(address) + " ";
+        Path syscall = Path.of("/proc/self/task/" + tid + "/syscall");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(syscall).startsWith(asleep)) {
+            assertTrue(System.nanoTime() - deadline < 0, "thread " + tid + " never slept on the word: "
+                    + Files.readString(syscall));
+            Thread.sleep(1);
         }
     }
 
