@@ -39,6 +39,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RpcServerLimitsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /**
+     * The peer timeout of the TCP clients whose calls wait at the server for a slot, longer than that:
+     * ten of the server's PONG intervals while a call waits (100 ms). At 300 ms (three intervals) the
+     * PONGs of a live server on a loaded host (CI: 2 cores shared with the build) came late now and
+     * then, and the client took the server for lost.
+     */
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
 
     /** A service whose {@link #hold} calls wait until the test opens the gate. */
     public interface Gated {
@@ -235,7 +242,7 @@ class RpcServerLimitsTest {
                 .callThreadFactory(noThreads).listen(new InetSocketAddress("127.0.0.1", 0)).start();
              RpcClient<Gated> local = RpcClient.connect("nothreads2", Gated.class, bounded);
              RpcClient<Gated> tcp = RpcClient.connect(uri(server), Gated.class, bounded
-                     .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(Duration.ofMillis(300)))) {
+                     .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(PEER_TIMEOUT))) {
             CompletableFuture<Integer> holding = local.async(g -> g.hold(new byte[1]));
             await(() -> service.inside.get() == 1, "the holding call did not start");
             CompletableFuture<String> waiting = local.async(g -> g.echo("waited"));
@@ -248,7 +255,7 @@ class RpcServerLimitsTest {
             } catch (RpcServerLostException e) {
                 throw new AssertionError("the leader took no HELLO while calls waited for the slot: " + e, e);
             }
-            Thread.sleep(1000); // over three peer timeouts of the TCP caller (a wait, not a measure)
+            Thread.sleep(PEER_TIMEOUT.multipliedBy(3)); // three peer timeouts (a wait, not a measure)
             assertTrue(!waitingTcp.isDone(), () -> "the waiting TCP call ended: " + waitingTcp);
             service.gate.countDown();
             assertEquals(1, holding.get(WAIT.toSeconds(), TimeUnit.SECONDS));
@@ -270,11 +277,11 @@ class RpcServerLimitsTest {
         try (RpcServer<Gated> server = RpcServer.builder("patient", Gated.class, service).maxCallsPerConnection(1)
                 .listen(new InetSocketAddress("127.0.0.1", 0)).start();
              RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults()
-                     .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(Duration.ofMillis(300)))) {
+                     .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(PEER_TIMEOUT))) {
             CompletableFuture<Integer> first = client.async(g -> g.hold(new byte[1]));
             await(() -> service.inside.get() == 1, "the first call did not start");
             CompletableFuture<Integer> second = client.async(g -> g.hold(new byte[2]));
-            Thread.sleep(1_000); // several peer timeouts, the second call waiting at the server all along
+            Thread.sleep(PEER_TIMEOUT.multipliedBy(3)); // the second call waits at the server all along
             service.gate.countDown();
             assertEquals(1, first.get(WAIT.toSeconds(), TimeUnit.SECONDS));
             assertEquals(2, second.get(WAIT.toSeconds(), TimeUnit.SECONDS));
