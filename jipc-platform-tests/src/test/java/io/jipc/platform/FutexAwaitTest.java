@@ -119,13 +119,19 @@ class FutexAwaitTest {
                 }));
             }
             asleep.await();
-            Thread.sleep(200);
-            assertTrue(threads.stream().allMatch(Futex::isRegistered), "a sleeping thread is not registered");
+            // each registers on its way into the sleep: wait for that (a hang guard of 20 s), not a
+            // fixed 200 ms, which a loaded host (CI: 2 cores shared with the build) may not give all 20
+            long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!threads.stream().allMatch(Futex::isRegistered)) {
+                assertTrue(System.nanoTime() - guard < 0, "a sleeping thread is not registered");
+                Thread.sleep(5);
+            }
             setAndWake(file, 0, 1);
             for (Thread thread : threads) {
                 thread.join();
             }
-            // one more sleeper keeps the watchdog running for a few of its rounds, in which it sees the ended threads
+            // one more sleeper keeps the watchdog running, round after round, until it saw the ended
+            // threads (a hang guard of 20 s, not a fixed four rounds, which a loaded host may not give it)
             Thread last = Thread.ofPlatform().start(() -> {
                 try {
                     awaitChange(file, 4, 0);
@@ -133,10 +139,13 @@ class FutexAwaitTest {
                     throw new AssertionError(e);
                 }
             });
-            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(4 * Futex.SLICE_NANOS));
+            guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (threads.stream().anyMatch(Futex::isRegistered)) {
+                assertTrue(System.nanoTime() - guard < 0, "an ended thread is still registered");
+                Thread.sleep(5);
+            }
             setAndWake(file, 4, 1);
             last.join();
-            assertTrue(threads.stream().noneMatch(Futex::isRegistered), "an ended thread is still registered");
         }
     }
 
@@ -175,8 +184,12 @@ class FutexAwaitTest {
      * exception and, now and then, also sets the reader's interrupt status (nobody calls {@code
      * interrupt()}). The reader's next sleep on a word of that memory reports the close, never an
      * {@link InterruptedException}. (How often the JDK sets the status is printed, not asserted.)
+     * Its own hang guard: 500 rounds of a thread, a mapping and a shared arena's close (a handshake
+     * with every thread) take under a second alone, 17 to over 30 s on a loaded host (CI: 2 cores
+     * shared with the build), where the class's 30 s ended them.
      */
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aCloseOfTheWordsArenaDuringReadsIsNeverReportedAsAnInterrupt() throws Exception {
         Map<String, Integer> outcomes = new TreeMap<>();
         for (int round = 0; round < 500; round++) {
