@@ -825,8 +825,10 @@ class HostileReplicaTest {
     @Test
     void aReplicaThatAcquiresAndStopsReadingIsDroppedAndTheOthersGoOn() throws Exception {
         assumeSmallSendBuffers();
-        // a peer timeout of 2 s: also the frame timeout within which the stuck replica must read its 16 MiB snapshot
-        useHome(DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(2)), PATIENT);
+        // a peer timeout of 5 s: also the frame timeout (from the last byte) of the 16 MiB frames to the stuck
+        // replica's snapshot and to b, replicas in this JVM; at 2 s a loaded host (CI: 2 cores shared with the
+        // build) stopped this JVM long enough now and then that the home dropped b mid-update
+        useHome(DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(5)), PATIENT);
         ReplicatedRegion a = replica("big", BIG);
         ReplicatedRegion b = replica("big", BIG);
         RegionWrite section = a.write();
@@ -843,7 +845,7 @@ class HostileReplicaTest {
         section.segment().fill((byte) 0x5A); // an update of 16 MiB: more than the stuck replica's buffers hold
         section.close(); // the home gives up on the stuck replica after its peer timeout, and goes on
         assertEquals(1, section.version());
-        byte[] seen = writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        byte[] seen = writer.get(60, TimeUnit.SECONDS); // (a hang guard: the peer timeout and 16 MiB frames)
         byte[] expected = new byte[16];
         Arrays.fill(expected, (byte) 0x5A);
         assertArrayEquals(expected, seen, "b's section saw a's");
@@ -865,7 +867,10 @@ class HostileReplicaTest {
     @Test
     void stuckReplicasDoNotMakeAHealthyWriterLoseItsHome() throws Exception {
         assumeSmallSendBuffers();
-        DsmOptions same = DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(1));
+        // a peer timeout of 3 s (the wait for two stuck replicas took two); at 1 s a loaded host (CI: 2 cores
+        // shared with the build) stopped this JVM, home and replicas, long enough now and then that the home
+        // dropped the writer as it opened, or a stuck replica before it had read its 16 MiB snapshot
+        DsmOptions same = DsmOptions.defaults().withLiveness(Duration.ofMillis(100), Duration.ofSeconds(3));
         useHome(same, same);
         ReplicatedRegion a = replica("big", BIG);
         RegionWrite section = a.write();
