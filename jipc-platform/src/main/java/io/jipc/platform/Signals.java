@@ -208,10 +208,14 @@ public final class Signals {
         }
     }
 
-    /** The {@code Tgid} of {@code /proc/<tid>/status}: the process of thread {@code tid}; -1 if unreadable (ended). */
+    /**
+     * The {@code Tgid} of {@code /proc/<tid>/status}: the process of thread {@code tid}; -1 if unreadable (ended).
+     * Read as ISO-8859-1: the thread's name on its first line is bytes as the thread set them, no text in any charset.
+     */
     private static long threadGroupOf(int tid) {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"),
+                    java.nio.charset.StandardCharsets.ISO_8859_1)) {
                 if (line.startsWith("Tgid:")) {
                     return Long.parseLong(line.substring(5).strip());
                 }

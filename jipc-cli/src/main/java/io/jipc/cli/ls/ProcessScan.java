@@ -1,6 +1,11 @@
 package io.jipc.cli.ls;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +54,12 @@ public final class ProcessScan {
         }
     }
 
+    /**
+     * The charset in which this JVM turns a file's name into bytes ({@code sun.jnu.encoding}, from the
+     * locale; UTF-8 if unknown): a path decoded with it names the file it came from.
+     */
+    private static final Charset FILE_NAMES = fileNameCharset();
+
     private final Map<FileKey, TreeSet<Long>> pidsByFile = new HashMap<>();
     private final Map<Long, MemoryFile> memoryFiles = new HashMap<>();
     private final TreeSet<String> sharedFiles = new TreeSet<>();
@@ -81,37 +92,75 @@ public final class ProcessScan {
         return scan;
     }
 
+    /**
+     * Reads the mappings of process {@code pid}. The file is read as bytes: the kernel prints each
+     * path as its bytes are, which need not be text in any charset, so each line is taken apart as
+     * ISO-8859-1 (every byte one char; the fields before the path are ASCII) and only its path is
+     * then decoded as the JVM names files ({@link #FILE_NAMES}). A path that does not decode is kept
+     * by its device and inode alone (as a user of that file), never as a name; a line that cannot be
+     * parsed is skipped by itself. Until 2026-12-07 the file was decoded as strict UTF-8, and one
+     * mapped file with a non-UTF-8 name hid every mapping of that process (its objects looked
+     * unused, and {@code jipc gc} removed a mailbox it mapped).
+     */
     private void readMaps(long pid, Path maps) {
-        List<String> lines;
+        byte[] bytes;
         try {
-            lines = Files.readAllLines(maps);
+            bytes = Files.readAllBytes(maps);
         } catch (IOException | RuntimeException unreadable) {
             return; // gone, or not ours to read
         }
-        for (String line : lines) {
-            // address perms offset dev inode path
-            String[] f = line.trim().split("\\s+", 6);
-            if (f.length < 6 || f[4].equals("0")) {
-                continue;
+        for (String line : new String(bytes, StandardCharsets.ISO_8859_1).split("\n")) {
+            try {
+                readMapping(pid, maps, line);
+            } catch (RuntimeException unparsable) {
+                // a line of another layout: only it is skipped
             }
-            String[] device = f[3].split(":");
-            long inode = Long.parseLong(f[4]);
-            add(new FileKey(Long.parseLong(device[0], 16), Long.parseLong(device[1], 16), inode), pid);
-            if (f[1].length() == 4 && f[1].charAt(3) == 's' && f[5].startsWith("/") && !f[5].endsWith(" (deleted)")) {
-                sharedFiles.add(f[5]);
-            }
-            if (f[5].startsWith("/memfd:")) {
-                String[] range = f[0].split("-");
-                long bytes = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
-                MemoryFile known = memoryFiles.get(inode);
-                MemoryFile file = known != null ? known : new MemoryFile(f[5].replace(" (deleted)", ""),
-                        new FileKey(Long.parseLong(device[0], 16), Long.parseLong(device[1], 16), inode), 0,
-                        new TreeSet<>(), new ArrayList<>(), new ArrayList<>());
-                file.pids().add(pid);
-                file.mappings().add(maps.resolveSibling("map_files").resolve(f[0]));
-                memoryFiles.put(inode, new MemoryFile(file.label(), file.key(), Math.max(bytes, file.mappedBytes()),
-                        file.pids(), file.descriptors(), file.mappings()));
-            }
+        }
+    }
+
+    /** One line of {@code /proc/<pid>/maps}, read as ISO-8859-1. */
+    private void readMapping(long pid, Path maps, String line) {
+        // address perms offset dev inode path
+        String[] f = line.trim().split("\\s+", 6);
+        if (f.length < 6 || f[4].equals("0")) {
+            return;
+        }
+        String[] device = f[3].split(":");
+        long inode = Long.parseLong(f[4]);
+        FileKey key = new FileKey(Long.parseLong(device[0], 16), Long.parseLong(device[1], 16), inode);
+        add(key, pid);
+        String path = fileName(f[5]);
+        if (path == null) {
+            return; // no name this JVM can open: not one of jipc's
+        }
+        if (f[1].length() == 4 && f[1].charAt(3) == 's' && path.startsWith("/") && !path.endsWith(" (deleted)")) {
+            sharedFiles.add(path);
+        }
+        if (path.startsWith("/memfd:")) {
+            String[] range = f[0].split("-");
+            long bytes = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+            MemoryFile known = memoryFiles.get(inode);
+            MemoryFile file = known != null ? known : new MemoryFile(path.replace(" (deleted)", ""), key, 0,
+                    new TreeSet<>(), new ArrayList<>(), new ArrayList<>());
+            file.pids().add(pid);
+            file.mappings().add(maps.resolveSibling("map_files").resolve(f[0]));
+            memoryFiles.put(inode, new MemoryFile(file.label(), file.key(), Math.max(bytes, file.mappedBytes()),
+                    file.pids(), file.descriptors(), file.mappings()));
+        }
+    }
+
+    /**
+     * The path of a maps line ({@code latin1}: its bytes, one char each) as the JVM names that file
+     * ({@link #FILE_NAMES}), so that it equals the {@link Path#toString()} of the same file; null if
+     * its bytes are no text in that charset.
+     */
+    static String fileName(String latin1) {
+        try {
+            return FILE_NAMES.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException notText) {
+            return null;
         }
     }
 
@@ -137,6 +186,14 @@ public final class ProcessScan {
 
     private void add(FileKey key, long pid) {
         pidsByFile.computeIfAbsent(key, k -> new TreeSet<>()).add(pid);
+    }
+
+    private static Charset fileNameCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (RuntimeException unknown) {
+            return StandardCharsets.UTF_8;
+        }
     }
 
     /** Pids that map or hold open the file with this statx device ({@code major << 32 | minor}) and inode. */
