@@ -3,9 +3,11 @@ package io.jipc.cli;
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.shm.CircularBuffer;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ShmScratch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,23 +19,31 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static io.jipc.cli.InventoryProcessTest.jipc;
 import static io.jipc.cli.LsCommandTest.find;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code jipc ls}, {@code gc} and {@code rm} against processes whose use of an object the process
  * scan cannot read in full: one that maps a file whose name is no UTF-8 (its other mappings still
- * count).
+ * count), and processes whose {@code /proc/<pid>/maps} this user may not read at all (another
+ * user's; one of the same uid in another group, which {@code ptrace}'s access check refuses as it
+ * refuses a non-dumpable one): an object such a process could open is kept.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class UninspectedProcessTest {
     private static final Duration LINE = Duration.ofMinutes(2);
+    private static final int NOBODY = 65534;
+    private static final int OTHER = 65533;
 
     @TempDir
     Path tmp;
@@ -95,6 +105,102 @@ class UninspectedProcessTest {
             assertTrue(Mailbox.exists("badname-box"));
         } finally {
             Mailbox.destroy("badname-box");
+        }
+    }
+
+    /** What the children run as another user do, by {@code args[0]}. */
+    public static final class Scenario {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            switch (args[0]) {
+                case "create" -> { // as nobody, in nobody's jipc root; then halts
+                    Mailbox.create("private");
+                    Mailbox.create("held");
+                    CircularBuffer.create(args[1], 8, 64, 0666);
+                    Runtime.getRuntime().halt(0);
+                }
+                case "hold-buffer" -> hold(CircularBuffer.open(args[1], 0666));
+                case "hold-mailbox" -> hold(Mailbox.open("held"));
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+
+        private static void hold(AutoCloseable mapped) throws Exception {
+            try (mapped) {
+                System.out.println("READY");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /**
+     * Run as nobody, gc keeps what a process it cannot inspect could open — a mode-0666 buffer while
+     * another user's process is there, nobody's 0600 mailboxes while a process of uid nobody in
+     * another group is — and removes it once they are gone; rm refuses it without --force. Until
+     * 2026-12-07 such a process counted as using nothing, and gc removed the buffer and the mailbox
+     * they had mapped.
+     */
+    @Test
+    void gcAndRmKeepWhatAProcessTheyCannotInspectCouldOpen() throws Exception {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        Path root = ShmScratch.name("jipc-test-nobody-root");
+        String buffer = "/" + ShmScratch.name("jipc-test-uninspected").getFileName();
+        try {
+            try (ChildJvm creator = child(NOBODY, NOBODY, root, "create", buffer)) {
+                assertEquals(0, creator.waitFor(LINE), creator.output());
+            }
+            try (ChildJvm other = child(OTHER, OTHER, root, "hold-buffer", buffer)) {
+                other.awaitLine("READY", LINE);
+                String dry = gc(root, "--dry-run");
+                assertTrue(dry.contains("would remove mailbox:private") && dry.contains("would remove mailbox:held"),
+                        "another user's process cannot open this user's 0600 files: " + dry);
+                assertTrue(Pattern.compile("kept shm:" + buffer + " \\(owner pid \\d+ dead\\): may be mapped by \\d+ "
+                        + "process(es)? this user cannot inspect \\(pid [0-9, ]*\\b" + other.pid() + "\\b")
+                        .matcher(dry).find(), dry);
+                assertFalse(dry.contains("would remove shm:"), dry);
+
+                try (ChildJvm sameUid = child(NOBODY, OTHER, root, "hold-mailbox", buffer)) {
+                    sameUid.awaitLine("READY", LINE);
+                    String kept = gc(root);
+                    assertTrue(Pattern.compile("kept mailbox:held \\(owner pid \\d+ dead\\): may be mapped by \\d+ "
+                            + "process(es)? this user cannot inspect \\(pid [0-9, ]*\\b" + sameUid.pid() + "\\b")
+                            .matcher(kept).find(), kept);
+                    assertFalse(kept.contains("removed "), kept);
+                    try (ChildJvm rm = ChildJvm.builder(Main.class).asUser(NOBODY, NOBODY).quickStart()
+                            .jvmArg("-XX:-UsePerfData").property("jipc.root", root.toString())
+                            .args("rm", "mailbox:held").start()) {
+                        assertEquals(1, rm.waitFor(LINE), rm.output());
+                        assertTrue(rm.output().contains("not removing mailbox:held: may be mapped by"), rm.output());
+                    }
+                    assertTrue(Files.exists(root.resolve("mailbox").resolve("held")));
+                }
+            }
+            String after = gc(root);
+            for (String uri : List.of("mailbox:private", "mailbox:held", "shm:" + buffer)) {
+                assertTrue(after.contains("removed " + uri + " (owner pid "), after);
+            }
+        } finally {
+            Files.deleteIfExists(ShmScratch.SHM.resolve(buffer.substring(1)));
+            ShmScratch.delete(root);
+        }
+    }
+
+    /** A {@link Scenario} child as {@code uid}/{@code gid} (no other groups) with jipc root {@code root}. */
+    private static ChildJvm child(int uid, int gid, Path root, String... args) {
+        return ChildJvm.builder(Scenario.class).asUser(uid, gid).quickStart().jvmArg("-XX:-UsePerfData")
+                .property("jipc.root", root.toString()).args(args).start();
+    }
+
+    /** What {@code jipc gc ARGS} prints run as nobody with jipc root {@code root}; it must exit 0. */
+    private static String gc(Path root, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("gc"));
+        all.addAll(List.of(args));
+        try (ChildJvm gc = ChildJvm.builder(Main.class).asUser(NOBODY, NOBODY).quickStart().jvmArg("-XX:-UsePerfData")
+                .property("jipc.root", root.toString()).args(all.toArray(String[]::new)).start()) {
+            assertEquals(0, gc.waitFor(LINE), gc.output());
+            return gc.output();
         }
     }
 }

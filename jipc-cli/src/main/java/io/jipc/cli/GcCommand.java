@@ -26,7 +26,10 @@ import java.util.stream.Collectors;
  * a process keeps its mapping, and the name is gone. A stale object that still holds messages or
  * items, or a synchronization object whose state a later process may depend on (a permit taken, a
  * latch counted down: {@link ObjectRow#holds()}), is kept (and said so) unless {@code --include-unread}:
- * nothing is lost by a routine gc. Only this user's objects are considered (files and names it owns):
+ * nothing is lost by a routine gc. So is one that a process this user could not inspect could open
+ * ({@link ObjectRow#staleButForUninspected}: another user's process where the file's mode lets others
+ * in, or a non-dumpable process of the owning uid), since it may map it; gc says so, naming the pids.
+ * Only this user's objects are considered (files and names it owns):
  * another user's stale buffer in {@code /dev/shm} is theirs to collect, also for root. A jipc root
  * or kind directory that is a link or another user's is refused before anything is read
  * ({@link ObjectInventory#checkRoot}), and every removal checks its file again ({@link Removal}): only the
@@ -38,7 +41,8 @@ import java.util.stream.Collectors;
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove this user's stale IPC objects (owner dead, no live process using them) and dangling names.",
                 "A name dangles when its object is gone. Prints what it removes (or would, with "
-                + "--dry-run). Objects without a recorded owner, POSIX queues and durable mailboxes are never removed; stale "
+                + "--dry-run). Objects without a recorded owner, POSIX queues and durable mailboxes are never removed, nor "
+                + "one that a process this user cannot inspect could open (it says so); stale "
                 + "objects still holding messages, or synchronization objects with state (a permit taken, a latch "
                 + "counted down), are kept unless --include-unread."})
 final class GcCommand implements Callable<Integer> {
@@ -54,10 +58,17 @@ final class GcCommand implements Callable<Integer> {
         int euid = Libc.geteuid();
         Set<String> staleBefore = ObjectInventory.list().stream().filter(r -> r.stale() && r.ownedBy(euid))
                 .map(ObjectRow::uri).collect(Collectors.toSet());
-        List<ObjectRow> stale = ObjectInventory.list().stream()
+        List<ObjectRow> second = ObjectInventory.list();
+        List<ObjectRow> stale = second.stream()
                 .filter(r -> r.stale() && r.ownedBy(euid) && staleBefore.contains(r.uri()) && Removal.removable(r))
                 .toList();
         int exit = 0;
+        List<ObjectRow> unseen = second.stream()
+                .filter(r -> r.staleButForUninspected() && r.ownedBy(euid) && Removal.removable(r)).toList();
+        for (ObjectRow row : unseen) {
+            System.out.println("kept " + RowFormat.shown(row.uri()) + " (owner pid " + row.ownerPid() + " dead): "
+                    + uninspected(row) + "; jipc rm --force removes it");
+        }
         for (ObjectRow row : stale) {
             String holds = row.holds();
             String what = RowFormat.shown(row.uri()) + (row.dangling() ? " (dangling: its object is gone"
@@ -81,9 +92,19 @@ final class GcCommand implements Callable<Integer> {
                 exit = 1;
             }
         }
-        if (stale.isEmpty()) {
+        if (stale.isEmpty() && unseen.isEmpty()) {
             System.out.println("nothing stale");
         }
         return exit;
+    }
+
+    /**
+     * Why a row {@link ObjectRow#staleButForUninspected} is kept, in words:
+     * {@code may be mapped by 2 processes this user cannot inspect (pid 12, 34)}.
+     */
+    static String uninspected(ObjectRow row) {
+        int n = row.uninspected().size();
+        return "may be mapped by " + n + (n == 1 ? " process" : " processes") + " this user cannot inspect (pid "
+                + row.uninspected().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
     }
 }

@@ -169,7 +169,8 @@ final class RmCommand implements Callable<Integer> {
         for (ObjectRow inbox : ObjectInventory.list()) {
             if (!inbox.kind().equals("mailbox") || !inbox.uri().startsWith("mailbox:")
                     || !GroupDescriptor.isInboxOf(name, inbox.uri().substring("mailbox:".length()))
-                    || inbox.owner() != OwnerState.DEAD || !inbox.users().isEmpty()) {
+                    || inbox.owner() != OwnerState.DEAD || !inbox.users().isEmpty()
+                    || !inbox.uninspected().isEmpty()) {
                 continue;
             }
             try {
@@ -204,6 +205,9 @@ final class RmCommand implements Callable<Integer> {
         }
         if (row.owner() == OwnerState.ALIVE && !row.dangling()) {
             return "its owner, pid " + row.ownerPid() + ", is alive";
+        }
+        if (!row.uninspected().isEmpty()) {
+            return GcCommand.uninspected(row);
         }
         return null;
     }

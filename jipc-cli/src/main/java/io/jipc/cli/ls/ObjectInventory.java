@@ -183,8 +183,28 @@ public final class ObjectInventory {
         }
         rows = GroupLister.withAbandonedGroupFiles(rows); // stale: their creator died making them
         rows = new ArrayList<>(GroupLister.withAbandonedInboxes(rows)); // stale: their group is gone
+        rows.replaceAll(row -> withUninspected(row, scan));
         rows.sort(Comparator.comparing(ObjectRow::kind).thenComparing(ObjectRow::uri));
         return rows;
+    }
+
+    /**
+     * The row with the processes the scan could not inspect that could open its object
+     * ({@link ProcessScan#uninspected}, by the row's owning uid and mode); a dangling name's object is
+     * gone, so nobody maps it.
+     */
+    private static ObjectRow withUninspected(ObjectRow row, ProcessScan scan) {
+        if (row.dangling()) {
+            return row;
+        }
+        int permissions;
+        try {
+            permissions = Integer.parseInt(row.mode(), 8);
+        } catch (NumberFormatException unknown) {
+            permissions = -1;
+        }
+        List<Long> pids = scan.uninspected(row.uid(), permissions);
+        return pids.isEmpty() ? row : row.withUninspected(pids);
     }
 
     /**

@@ -45,11 +45,15 @@ import java.util.List;
  *                 null for a row read from no file of its own (a queue, a name, an anonymous region).
  *                 {@link Removal} removes such a row's file only while its name still refers to this
  *                 file, never one created under the same name since
+ * @param uninspected pids of processes whose maps and descriptors this user could not read (not in
+ *                 {@code users}) that could open this object: running as its owning uid, or any if its
+ *                 mode lets the group or others in ({@link ProcessScan}); any of them may map it, so
+ *                 the object is not {@link #stale()} and {@code jipc rm} refuses it without {@code --force}
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
                         long capacity, long depth, String unit, long counter, String mode, String user,
                         String details, boolean outlivesOwner, boolean dangling, String heldState,
-                        long counterNanos, long uid, FileId file) {
+                        long counterNanos, long uid, FileId file, List<Long> uninspected) {
     /**
      * A file's identity: its device ({@code major << 32 | minor}, as {@link io.jipc.platform.FileStatus}
      * gives it) and inode.
@@ -60,6 +64,16 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     public ObjectRow {
         users = List.copyOf(users);
         heldState = heldState == null ? "" : heldState;
+        uninspected = List.copyOf(uninspected);
+    }
+
+    /** A row no uninspected process could open ({@link #uninspected} empty). */
+    public ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,
+                     long capacity, long depth, String unit, long counter, String mode, String user,
+                     String details, boolean outlivesOwner, boolean dangling, String heldState,
+                     long counterNanos, long uid, FileId file) {
+        this(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user, details,
+                outlivesOwner, dangling, heldState, counterNanos, uid, file, List.of());
     }
 
     /** A row read from no file of its own ({@link #file} null). */
@@ -98,19 +112,25 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     /** This row with {@code heldState} as its {@link #heldState}. */
     public ObjectRow withHeldState(String heldState) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState, counterNanos, uid, file);
+                details, outlivesOwner, dangling, heldState, counterNanos, uid, file, uninspected);
     }
 
     /** This row with {@code details} as its {@link #details}, made to outlive its owner. */
     public ObjectRow withDetailsOutlivingOwner(String details) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, true, dangling, heldState, counterNanos, uid, file);
+                details, true, dangling, heldState, counterNanos, uid, file, uninspected);
     }
 
     /** This row owned by {@code uid}. */
     public ObjectRow withUid(long uid) {
         return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
-                details, outlivesOwner, dangling, heldState, counterNanos, uid, file);
+                details, outlivesOwner, dangling, heldState, counterNanos, uid, file, uninspected);
+    }
+
+    /** This row with {@code uninspected} as its {@link #uninspected}. */
+    public ObjectRow withUninspected(List<Long> uninspected) {
+        return new ObjectRow(kind, uri, path, ownerPid, owner, users, capacity, depth, unit, counter, mode, user,
+                details, outlivesOwner, dangling, heldState, counterNanos, uid, file, uninspected);
     }
 
     /** Whether this user's uid owns it (an unknown owner is nobody's). */
@@ -130,12 +150,26 @@ public record ObjectRow(String kind, String uri, String path, long ownerPid, Own
     }
 
     /**
-     * Stale: a dangling name; or the owner is known to be dead, no live process uses the object, and
-     * it was not made to outlive its owner. Only stale objects are removed by {@code jipc gc}; an
-     * object whose owner is unknown is never stale (unless it is a dangling name).
+     * Stale: a dangling name; or the owner is known to be dead, no live process uses the object, no
+     * process that could not be inspected could open it ({@link #uninspected}), and it was not made
+     * to outlive its owner. Only stale objects are removed by {@code jipc gc}; an object whose owner
+     * is unknown is never stale (unless it is a dangling name).
      */
     public boolean stale() {
-        return dangling || owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
+        return dangling || deadAndUnused() && uninspected.isEmpty();
+    }
+
+    /**
+     * Stale but for {@link #uninspected}: the owner is dead, no process the scan could inspect uses
+     * it, yet a process it could not inspect could open it (and may map it). {@code jipc gc} keeps
+     * it, and says why.
+     */
+    public boolean staleButForUninspected() {
+        return !dangling && deadAndUnused() && !uninspected.isEmpty();
+    }
+
+    private boolean deadAndUnused() {
+        return owner == OwnerState.DEAD && users.isEmpty() && !outlivesOwner;
     }
 
     /**

@@ -8,18 +8,26 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * Which processes use which files, read once from {@code /proc}: the files each process maps
- * ({@code /proc/<pid>/maps}) and the files it holds open ({@code /proc/<pid>/fd}). Processes this
- * user may not inspect are silently left out, so for another user's processes the result is a lower
- * bound.
+ * ({@code /proc/<pid>/maps}) and the files it holds open ({@code /proc/<pid>/fd}). A process whose
+ * maps or descriptors this user may not read (another user's; one of this user's made non-dumpable by
+ * {@code prctl(PR_SET_DUMPABLE, 0)}, as {@code ssh-agent} does, or running a setuid or setcap program)
+ * uses files the scan cannot see, so {@link #users} is a lower bound: such a process is remembered
+ * with its uids instead ({@link #uninspected}), except one whose uids are all root's (a non-root
+ * scan can inspect none of root's processes, and root may open any file: counting them would keep
+ * every object; a scan by root inspects them). A process hidden from this user altogether
+ * ({@code /proc} mounted with {@code hidepid}) is not seen at all.
  *
  * <p>Costs one directory walk of {@code /proc} and one read per process: cheap for a command, not
  * for a hot path.
@@ -63,18 +71,25 @@ public final class ProcessScan {
     private final Map<FileKey, TreeSet<Long>> pidsByFile = new HashMap<>();
     private final Map<Long, MemoryFile> memoryFiles = new HashMap<>();
     private final TreeSet<String> sharedFiles = new TreeSet<>();
+    /** Processes whose maps or descriptors could not be read, with their real, effective, saved and file-system uids. */
+    private final Map<Long, Set<Long>> uninspected = new TreeMap<>();
 
     private ProcessScan() {
     }
 
-    /** Scans every process this user may inspect. */
+    /**
+     * Scans every process: what it maps and holds open where this user may read that, else its uids
+     * ({@link #uninspected}).
+     */
     public static ProcessScan scan() {
         ProcessScan scan = new ProcessScan();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path process : processes) {
                 long pid = Long.parseLong(process.getFileName().toString());
-                scan.readMaps(pid, process.resolve("maps"));
-                scan.readDescriptors(pid, process.resolve("fd"));
+                boolean maps = scan.readMaps(pid, process.resolve("maps"));
+                if (!scan.readDescriptors(pid, process.resolve("fd")) || !maps) {
+                    scan.noteUninspected(pid, process.resolve("status"));
+                }
             }
         } catch (IOException | RuntimeException e) {
             // no /proc: nothing known
@@ -102,12 +117,14 @@ public final class ProcessScan {
      * mapped file with a non-UTF-8 name hid every mapping of that process (its objects looked
      * unused, and {@code jipc gc} removed a mailbox it mapped).
      */
-    private void readMaps(long pid, Path maps) {
+    private boolean readMaps(long pid, Path maps) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(maps);
+        } catch (NoSuchFileException gone) {
+            return true;
         } catch (IOException | RuntimeException unreadable) {
-            return; // gone, or not ours to read
+            return false; // not ours to read (or gone while read: noteUninspected tells)
         }
         for (String line : new String(bytes, StandardCharsets.ISO_8859_1).split("\n")) {
             try {
@@ -116,6 +133,7 @@ public final class ProcessScan {
                 // a line of another layout: only it is skipped
             }
         }
+        return true;
     }
 
     /** One line of {@code /proc/<pid>/maps}, read as ISO-8859-1. */
@@ -164,7 +182,8 @@ public final class ProcessScan {
         }
     }
 
-    private void readDescriptors(long pid, Path fds) {
+    /** Reads the descriptors of process {@code pid}; false if they could not be read (not ours, or gone meanwhile). */
+    private boolean readDescriptors(long pid, Path fds) {
         try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(fds)) {
             for (Path fd : descriptors) {
                 try {
@@ -179,8 +198,37 @@ public final class ProcessScan {
                     // closed since the listing, or a descriptor stat cannot follow
                 }
             }
+        } catch (NoSuchFileException gone) {
+            return true;
         } catch (IOException | RuntimeException unreadable) {
-            // gone, or not ours to read
+            return false; // not ours to read (or gone while read: noteUninspected tells)
+        }
+        return true;
+    }
+
+    /**
+     * Remembers process {@code pid}, whose maps or descriptors could not be read, by the uids its
+     * {@code status} (readable by everyone) gives; not if it is gone, a zombie (which maps and holds
+     * nothing), or all its uids are root's (see the class comment).
+     */
+    private void noteUninspected(long pid, Path status) {
+        Set<Long> uids = new TreeSet<>();
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("State:") && (line.contains("(zombie)") || line.contains("(dead)"))) {
+                    return;
+                }
+                if (line.startsWith("Uid:")) {
+                    for (String uid : line.substring("Uid:".length()).trim().split("\\s+")) {
+                        uids.add(Long.parseLong(uid));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            return;
+        }
+        if (!uids.isEmpty() && !uids.equals(Set.of(0L))) {
+            uninspected.put(pid, uids);
         }
     }
 
@@ -200,6 +248,23 @@ public final class ProcessScan {
     List<Long> users(long device, long inode) {
         TreeSet<Long> pids = pidsByFile.get(FileKey.ofStatx(device, inode));
         return pids == null ? List.of() : new ArrayList<>(pids);
+    }
+
+    /**
+     * Pids of the processes whose maps or descriptors could not be read ({@link #uninspected}, so not
+     * among {@link #users}) that could open a file owned by {@code uid} with permission bits
+     * {@code permissions}: every one if the bits grant the group or others any access, or are
+     * unknown (negative); else those running as {@code uid} (real, effective, saved or file-system
+     * uid). Such a process may map the file; the scan cannot tell. Empty for an unknown owner
+     * ({@code uid} negative), whose row is never stale anyway.
+     */
+    List<Long> uninspected(long uid, int permissions) {
+        if (uid < 0) {
+            return List.of();
+        }
+        boolean othersMay = permissions < 0 || (permissions & 0077) != 0;
+        return uninspected.entrySet().stream().filter(e -> othersMay || e.getValue().contains(uid))
+                .map(Map.Entry::getKey).toList();
     }
 
     /** Paths of the files some process maps shared ({@code MAP_SHARED}; libraries and code are private). */

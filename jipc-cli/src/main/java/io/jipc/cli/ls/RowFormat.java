@@ -105,6 +105,7 @@ public final class RowFormat {
                     .append(", \"details\": ").append(BenchReport.quote(r.details()))
                     .append(", \"holds\": ").append(BenchReport.quote(r.holds()))
                     .append(", \"ownerStopped\": ").append(r.ownerStopped())
+                    .append(", \"uninspected\": ").append(r.uninspected())
                     .append(i + 1 < rows.size() ? "},\n" : "}\n");
         }
         return out.append("]\n").toString();
