@@ -88,4 +88,27 @@ class PlantedFileListingTest {
             SharedRegion.unlink("foreign");
         }
     }
+
+    /**
+     * An object removed between the listing's {@code lstat} and its reading is no row, as one removed
+     * before the {@code lstat} (until 2026-12-07 it was an error row, {@code unreadable: ENOENT ...
+     * from open}); the file beside it is listed as before.
+     */
+    @Test
+    void anObjectRemovedBetweenItsLstatAndItsReadingIsNoRow() throws Exception {
+        Files.write(dir.resolve("vanishing"), new byte[64]);
+        Files.write(dir.resolve("garbage"), new byte[64]);
+        List<ObjectRow> rows = ObjectFile.rowsOf(dir, name -> "region:" + name, "region",
+                ProcessScan.ofSharedFiles(List.of()), file -> {
+                    if (file.path().getFileName().toString().equals("vanishing")) {
+                        try {
+                            Files.delete(file.path()); // removed by its owner right after the lstat
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return RegionLister.describe(file);
+                });
+        assertEquals(List.of("region:garbage"), rows.stream().map(ObjectRow::uri).toList(), rows.toString());
+    }
 }

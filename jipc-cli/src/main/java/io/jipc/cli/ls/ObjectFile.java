@@ -2,6 +2,7 @@ package io.jipc.cli.ls;
 
 import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
+import io.jipc.platform.Errno;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
@@ -34,7 +35,8 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
 
     /**
      * The rows of the files of {@code dir}, named by {@code uriOf(file name)}: a regular file (by its
-     * {@code lstat}) is described, and one that cannot be read is a row with its error. An entry that
+     * {@code lstat}) is described, and one that cannot be read is a row with its error (unless it is
+     * gone by then: removed since, it is skipped as one gone before its {@code lstat}). An entry that
      * is not a regular file — a symbolic link, a socket, a FIFO, a directory, a device — is, in a
      * directory under the jipc root (a kind directory: jipc puts only regular files there), an error
      * row with {@link FileSnapshot#notRegular}'s words, made from its {@code lstat} alone (never
@@ -80,7 +82,9 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
                 try {
                     rows.add(describer.describe(file));
                 } catch (RuntimeException unreadable) {
-                    rows.add(file.error(kind, unreadable));
+                    if (!gone(path)) { // else removed since its lstat: no object, no row
+                        rows.add(file.error(kind, unreadable));
+                    }
                 }
             }
         } catch (InsecureFileException refused) {
@@ -89,6 +93,20 @@ record ObjectFile(String uri, Path path, FileStatus status, List<Long> users) {
             // no such directory (nothing created yet) or not readable
         }
         return rows;
+    }
+
+    /**
+     * Whether {@code path} is gone now ({@code lstat}: ENOENT): an object removed between the listing's
+     * {@code lstat} and its reading, which until 2026-12-07 made an error row ({@code unreadable: ENOENT
+     * ... from open}) of an object that no longer existed.
+     */
+    private static boolean gone(Path path) {
+        try {
+            Libc.lstat(path.toString());
+            return false;
+        } catch (ErrnoException e) {
+            return e.errno() == Errno.ENOENT;
+        }
     }
 
     /**
