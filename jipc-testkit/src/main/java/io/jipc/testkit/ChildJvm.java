@@ -167,7 +167,7 @@ public final class ChildJvm implements AutoCloseable {
          * {@code setpriv} (util-linux); the test JVM must be root. See {@link #cannotRunAsOtherUser()}.
          */
         public Builder asUser(int uid, int gid) {
-            otherUser = true; // who may not read the packed class path under target/
+            otherUser = true; // who may not read the packed class path under target/, nor the local Maven repository
             return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
         }
 
@@ -192,7 +192,9 @@ public final class ChildJvm implements AutoCloseable {
         public ChildJvm start() {
             JavaCommand command = JavaCommand.forMain(mainClass);
             jvmArgs.forEach(command::jvmArg);
-            if (sharedClasses && !otherUser) {
+            if (otherUser) {
+                command.classPath(OtherUserClassPath.get()); // the local Maven repository copied where it may read it
+            } else if (sharedClasses) {
                 ChildClassPath.get().ifPresent(prepared -> {
                     prepared.jvmOptions().forEach(command::jvmArg);
                     command.classPath(prepared.classPath());
@@ -216,9 +218,9 @@ public final class ChildJvm implements AutoCloseable {
 
     /**
      * Why a child JVM cannot be started as another user here ({@link Builder#asUser}), or empty if
-     * it can: the test JVM must be root and {@code setpriv} must exist. Whether that user can read
-     * the class path is for the test to find out (the jipc classes in {@code target/} usually are
-     * readable, the local Maven repository under {@code /root} usually is not).
+     * it can: the test JVM must be root and {@code setpriv} must exist. The child's class path is
+     * made readable to that user ({@link OtherUserClassPath}: the jipc classes in {@code target/}
+     * usually are, the jars of the local Maven repository under {@code /root} are copied).
      */
     public static Optional<String> cannotRunAsOtherUser() {
         if (Libc.geteuid() != 0) {
