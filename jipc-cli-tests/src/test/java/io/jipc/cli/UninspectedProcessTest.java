@@ -175,6 +175,11 @@ class UninspectedProcessTest {
                         assertTrue(rm.output().contains("not removing mailbox:held: may be mapped by"), rm.output());
                     }
                     assertTrue(Files.exists(root.resolve("mailbox").resolve("held")));
+                    // the user who knows the uninspected processes (an ssh-agent) map none of them
+                    String ignoring = gc(root, "--dry-run", "--ignore-uninspected");
+                    assertTrue(ignoring.contains("would remove mailbox:held") && ignoring.contains("would remove shm:"
+                            + buffer), ignoring);
+                    assertFalse(ignoring.contains("kept "), ignoring);
                 }
             }
             String after = gc(root);

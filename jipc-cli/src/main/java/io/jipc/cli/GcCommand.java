@@ -53,21 +53,26 @@ final class GcCommand implements Callable<Integer> {
             description = "also remove stale objects that still hold messages, items or a synchronization object's state")
     boolean includeUnread;
 
+    @Option(names = "--ignore-uninspected",
+            description = "treat processes this user cannot inspect (a non-dumpable ssh-agent of this user, other users' "
+                    + "processes) as mapping nothing: remove stale objects only they could open")
+    boolean ignoreUninspected;
+
     @Override
     public Integer call() {
         int euid = Libc.geteuid();
-        Set<String> staleBefore = ObjectInventory.list().stream().filter(r -> r.stale() && r.ownedBy(euid))
+        Set<String> staleBefore = ObjectInventory.list().stream().filter(r -> collectable(r) && r.ownedBy(euid))
                 .map(ObjectRow::uri).collect(Collectors.toSet());
         List<ObjectRow> second = ObjectInventory.list();
         List<ObjectRow> stale = second.stream()
-                .filter(r -> r.stale() && r.ownedBy(euid) && staleBefore.contains(r.uri()) && Removal.removable(r))
+                .filter(r -> collectable(r) && r.ownedBy(euid) && staleBefore.contains(r.uri()) && Removal.removable(r))
                 .toList();
         int exit = 0;
-        List<ObjectRow> unseen = second.stream()
+        List<ObjectRow> unseen = ignoreUninspected ? List.of() : second.stream()
                 .filter(r -> r.staleButForUninspected() && r.ownedBy(euid) && Removal.removable(r)).toList();
         for (ObjectRow row : unseen) {
             System.out.println("kept " + RowFormat.shown(row.uri()) + " (owner pid " + row.ownerPid() + " dead): "
-                    + uninspected(row) + "; jipc rm --force removes it");
+                    + uninspected(row) + "; jipc gc --ignore-uninspected or jipc rm --force removes it");
         }
         for (ObjectRow row : stale) {
             String holds = row.holds();
@@ -96,6 +101,11 @@ final class GcCommand implements Callable<Integer> {
             System.out.println("nothing stale");
         }
         return exit;
+    }
+
+    /** Stale, or (with {@code --ignore-uninspected}) stale but for processes this user cannot inspect. */
+    private boolean collectable(ObjectRow row) {
+        return row.stale() || ignoreUninspected && row.staleButForUninspected();
     }
 
     /**
