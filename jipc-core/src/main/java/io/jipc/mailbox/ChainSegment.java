@@ -11,6 +11,7 @@ import io.jipc.segment.SharedSegment;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,16 +27,32 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.SEGMENT_RING_OFFSET;
  * (whose senders ring the mailbox's doorbell) and its retiring flag. See
  * {@link UnboundedMailboxDescriptor} for the layout.
  *
- * <p>Not thread-safe by itself: the owner decides who may use it (senders of a handle share one
- * mapping, its receiver has its own).
+ * <p>The owner decides who may use it: a handle's receiver has its own mapping; its senders share
+ * one and count themselves in it ({@link #enter()}, {@link #leave()}), so that a mapping they have
+ * moved past is unmapped by whichever of them leaves it last ({@link #closeIfUnused()}), however
+ * busy its newer mappings are. The count is this mapping's, in this process; the file's format is untouched.
  */
 final class ChainSegment implements AutoCloseable {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle USERS;
+    /** {@link #users} of a mapping unmapped (or being unmapped) while unused: nobody may enter it. */
+    private static final int UNMAPPED = -1;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+
+    static {
+        try {
+            USERS = MethodHandles.lookup().findVarHandle(ChainSegment.class, "users", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final long index;
     final SharedSegment file;
     final RecordRing ring;
+    /** Sends of the owning handle inside this mapping, or {@link #UNMAPPED}; accessed through {@link #USERS}. */
+    @SuppressWarnings("unused")
+    private volatile int users;
 
     private ChainSegment(long index, SharedSegment file, RecordRing ring) {
         this.index = index;
@@ -167,6 +184,50 @@ final class ChainSegment implements AutoCloseable {
     /** Marks this segment as retiring (volatile write): senders that claim from now on abort. */
     void markRetiring() {
         INT.setVolatile(file.memory(), (long) RETIRING_OFFSET, 1);
+    }
+
+    /**
+     * Counts a send in (a compare-and-set): true if it may use this mapping until its
+     * {@link #leave()}; false if the mapping was unmapped as unused, and the sender must take the
+     * newer one that replaced it. Any thread.
+     */
+    boolean enter() {
+        for (int n = (int) USERS.getVolatile(this); n >= 0; n = (int) USERS.getVolatile(this)) {
+            if (USERS.compareAndSet(this, n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Counts a send out that {@link #enter() entered}; returns true if it was the last one inside
+     * (the caller then unmaps the mapping with {@link #closeIfUnused()} if senders have moved past it).
+     */
+    boolean leave() {
+        return (int) USERS.getAndAdd(this, -1) == 1;
+    }
+
+    /**
+     * Unmaps the file if no send is inside (its count 0 turned into {@link #UNMAPPED} with a
+     * compare-and-set, so that of the threads that try at once one unmaps, and no later
+     * {@link #enter()} succeeds). For a sender's mapping that senders have moved past: called by the
+     * thread that moved them on, and by each that leaves it last afterwards, so that it is unmapped
+     * once the last send that could use it has left.
+     */
+    void closeIfUnused() {
+        if (USERS.compareAndSet(this, 0, UNMAPPED)) {
+            close();
+        }
+    }
+
+    /**
+     * Unmaps the file whatever the count, with no later {@link #enter()} succeeding: for a
+     * handle's close once its sends are gone (or it has waited for them long enough).
+     */
+    void closeForSenders() {
+        USERS.getAndSet(this, UNMAPPED);
+        close();
     }
 
     /**

@@ -129,11 +129,16 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * message returns (or its handler runs).
  *
  * <p>Thread-safe. A handle maps the segment its senders use; the one it replaces is unmapped as
- * soon as no thread of the handle is inside a send (each send counts itself in and out: two
- * atomic instructions), so a drained mailbox's memory is given back even by a sender that has
- * gone quiet, and no unmapping can leave a claim unfinished. {@link #close()} waits for the sends
- * in progress on the handle (they never wait for room, and a send waiting for a sender slot sees
- * the close within a millisecond, so briefly) before it unmaps.
+ * soon as no send of the handle is inside that mapping: each send counts itself in and out of the
+ * handle and of the mapping it uses (four atomic instructions), and the send that leaves a replaced
+ * mapping last unmaps it, whatever sends on the newer mappings do. So a drained mailbox's memory
+ * is given back even by a sender that has gone quiet, the mappings of a handle whose threads send
+ * back to back stay a few (until 2026-12-07 they were unmapped only once no thread at all was inside
+ * a send, which several threads sending back to back almost never let happen: one mapping per
+ * segment passed piled up until {@code mmap} failed with {@code ENOMEM} at
+ * {@code vm.max_map_count} and the JVM aborted), and no unmapping can leave a claim unfinished.
+ * {@link #close()} waits for the sends in progress on the handle (they never wait for room, and a
+ * send waiting for a sender slot sees the close within a millisecond, so briefly) before it unmaps.
  */
 public final class UnboundedMailbox implements AutoCloseable {
     /** Ceiling of {@link #create(String)}: 256 MiB of segment files. */
@@ -173,12 +178,10 @@ public final class UnboundedMailbox implements AutoCloseable {
     private final int permissions;
     private final long self = ProcessIdentity.current().token();
 
-    // ---- sending: the segment this handle's senders use, and older mappings a sender may still be in
+    // ---- sending: the segment this handle's senders use (one they moved past is unmapped by its last user)
     private volatile ChainSegment sendSegment;
-    private final List<ChainSegment> olderSendSegments = new ArrayList<>();
-    private volatile boolean olderPending;
     private final Object sendLock = new Object();
-    /** Threads of this handle inside a send: a mapping is unmapped only when none can be in it. */
+    /** Threads of this handle inside a send: {@link #close()} unmaps once there are none. */
     @SuppressWarnings("unused") // accessed through INSIDE
     private volatile int inside;
 
@@ -646,13 +649,11 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
         awaitSendersGone();
         synchronized (sendLock) {
-            for (ChainSegment older : olderSendSegments) {
-                older.close();
-            }
-            olderSendSegments.clear();
+            // the mappings senders moved past were unmapped by their last users, once the sends
+            // were gone; a send still inside after the wait's 10 s unmaps its own when it leaves
             ChainSegment s = sendSegment;
             if (s != null) {
-                s.close();
+                s.closeForSenders();
             }
         }
         try {
@@ -860,55 +861,84 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     private boolean offer(MemorySegment message, long offset, int length) {
         MessageMemory.requireAccessible(message, "nothing was sent");
-        // counted in before `closed` is read, and before any mapping is: see awaitSendersGone, closeOlder
+        // counted in before `closed` is read, and before any mapping is: see awaitSendersGone
         INSIDE.getAndAdd(this, 1);
         try {
             checkOpen();
             SlotWait slotWait = null; // made when this send first finds every slot held
             while (true) {
-                ChainSegment s = sendSegment();
-                RecordRing ring = s.ring;
-                long position = ring.tryClaim(length);
-                if (position == RecordRing.FULL) {
-                    if (s.retiring()) {
-                        requireNewerSegment(s);
-                    } else if (ring.hasRoomFor(length)) {
-                        // every sender slot held, not full: wait for one, for at most the dead-sender
-                        // timeout, then append a newer segment as if this one were full (see offer's javadoc)
-                        if (slotWait == null) {
-                            slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
-                        }
-                        if (slotWait.napFor(s.index)) {
-                            checkOpen();
+                ChainSegment s = enterSendSegment();
+                try {
+                    RecordRing ring = s.ring;
+                    long position = ring.tryClaim(length);
+                    if (position == RecordRing.FULL) {
+                        if (s.retiring()) {
+                            requireNewerSegment(s);
+                        } else if (ring.hasRoomFor(length)) {
+                            // every sender slot held, not full: wait for one, for at most the dead-sender
+                            // timeout, then append a newer segment as if this one were full (see offer's javadoc)
+                            if (slotWait == null) {
+                                slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
+                            }
+                            if (slotWait.napFor(s.index)) {
+                                checkOpen();
+                            } else if (!append(s.index)) {
+                                return false;
+                            }
                         } else if (!append(s.index)) {
                             return false;
                         }
-                    } else if (!append(s.index)) {
-                        return false;
+                        continue;
                     }
-                    continue;
+                    try {
+                        AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                    } catch (Throwable e) { // the message's arena closed meanwhile: nothing is sent
+                        ring.abort(position);
+                        throw e;
+                    }
+                    // the claim's compare-and-set came first: see the class comment
+                    if (s.retiring()) {
+                        ring.abort(position);
+                        requireNewerSegment(s);
+                        continue;
+                    }
+                    ring.commit(position);
+                    return true;
+                } finally {
+                    leave(s);
                 }
-                try {
-                    AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
-                } catch (Throwable e) { // the message's arena closed meanwhile: nothing is sent
-                    ring.abort(position);
-                    throw e;
-                }
-                // the claim's compare-and-set came first: see the class comment
-                if (s.retiring()) {
-                    ring.abort(position);
-                    requireNewerSegment(s);
-                    continue;
-                }
-                ring.commit(position);
-                return true;
             }
         } catch (IllegalStateException e) {
             throw closed ? closedException(e) : e;
         } finally {
-            if ((int) INSIDE.getAndAdd(this, -1) == 1 && olderPending) {
-                closeOlder(0);
+            INSIDE.getAndAdd(this, -1);
+        }
+    }
+
+    /**
+     * The segment senders send to ({@link #sendSegment()}), with the caller counted in its mapping
+     * ({@link ChainSegment#enter()}) until its {@link #leave}. A mapping unmapped between the read
+     * and the count (senders moved past it, and its last user left) is passed over for the newer one.
+     */
+    private ChainSegment enterSendSegment() {
+        while (true) {
+            ChainSegment s = sendSegment();
+            if (s.enter()) {
+                return s;
             }
+            checkOpen(); // unmapped by a close, or else moved past: sendSegment names a newer one
+        }
+    }
+
+    /**
+     * Counts the caller out of the mapping it {@linkplain #enterSendSegment() entered}; if it was the
+     * last one in and senders have moved past the mapping, unmaps it. The count's atomic decrement
+     * comes before the read of {@link #sendSegment}, and {@link #sendSegment()} writes that before it
+     * tries the unmap itself, so one of the two sees the other: the mapping is never left mapped.
+     */
+    private void leave(ChainSegment s) {
+        if (s.leave() && sendSegment != s) {
+            s.closeIfUnused();
         }
     }
 
@@ -926,28 +956,9 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Unmaps the segments this handle's senders have moved past, if no other thread of this handle
-     * is inside a send ({@code expectedInside} counts the caller if it is inside): a thread that
-     * entered later reads {@link #sendSegment} after counting itself in, so it never uses them. A
-     * claim of this handle is never left unfinished in a live segment by an unmapping.
-     */
-    private void closeOlder(int expectedInside) {
-        synchronized (sendLock) {
-            if ((int) INSIDE.getVolatile(this) != expectedInside || olderSendSegments.isEmpty()) {
-                return;
-            }
-            for (ChainSegment older : olderSendSegments) {
-                older.close();
-            }
-            olderSendSegments.clear();
-            olderPending = false;
-        }
-    }
-
-    /**
-     * The segment senders send to: {@code last}, mapped (the caller is counted {@link #inside}).
-     * The mapping it replaces is closed at once if no other thread of this handle is sending, else
-     * by the last sender to leave.
+     * The segment senders send to: {@code last}, mapped (the caller is counted {@link #inside} and
+     * in no mapping). The mapping it replaces is unmapped at once if no send is in it, else by the
+     * last send to {@linkplain #leave leave} it.
      */
     private ChainSegment sendSegment() {
         long last = last();
@@ -976,9 +987,7 @@ public final class UnboundedMailbox implements AutoCloseable {
                 }
                 sendSegment = next;
                 if (s != null) {
-                    olderSendSegments.add(s);
-                    olderPending = true;
-                    closeOlder(1); // only this thread inside: nobody can be in the old mapping
+                    s.closeIfUnused(); // after the write above: see leave
                 }
                 return next;
             }
