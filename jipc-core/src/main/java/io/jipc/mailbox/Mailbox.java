@@ -332,7 +332,8 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Opens an existing mailbox, resolving its name through the host's name service
      * ({@code mailbox/<name>}); a mailbox whose creator died before binding the name is found by
-     * its file and its name bound.
+     * its file and its name bound. That binding is a repair: if it fails (the name directory full,
+     * say) the open still succeeds, and a warning is logged once per process.
      *
      * @throws MailboxNotFoundException        if there is none of that name
      * @throws io.jipc.CorruptSegmentException if the file is not a valid mailbox of this version
@@ -353,7 +354,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
         Optional<Path> named = MailboxNames.resolve(name);
         Mailbox mailbox = open(named.orElse(path), name, permissions);
         if (named.isEmpty()) {
-            MailboxNames.repair(name, mailbox.id(), path);
+            try {
+                MailboxNames.repair(name, mailbox.id(), path); // warns of a failure, does not throw it
+            } catch (RuntimeException | Error e) {
+                mailbox.close(); // not left mapped for the life of the process
+                throw e;
+            }
         }
         return mailbox;
     }

@@ -47,8 +47,8 @@ final class MailboxNames {
     }
 
     private static volatile Service service;
-    /** Warnings about a name held by another kind of record: once per process and text. */
-    private static final WarnOnce FOREIGN = new WarnOnce(() -> System.getLogger("io.jipc.mailbox"));
+    /** Warnings about a name that could not be bound, repaired or removed as it should: once per process and text. */
+    private static final WarnOnce WARNINGS = new WarnOnce(() -> System.getLogger("io.jipc.mailbox"));
 
     private MailboxNames() {
     }
@@ -92,7 +92,7 @@ final class MailboxNames {
                 }
                 if (held.isPresent() && !held.get().record().kind().equals(KIND)) {
                     NameRecord foreign = held.get().record();
-                    FOREIGN.warn("the name " + PREFIX + name + " of mailbox " + name + " is bound to a "
+                    WARNINGS.warn("the name " + PREFIX + name + " of mailbox " + name + " is bound to a "
                             + Printable.quoted(foreign.kind()) + " (" + Printable.quoted(foreign.address())
                             + "), not to a mailbox: left in place, so lookups by the name do not find the mailbox");
                     return;
@@ -120,12 +120,27 @@ final class MailboxNames {
                 .filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS));
     }
 
-    /** Binds the name of an opened mailbox that has none (its creator died before binding it). */
+    /**
+     * Binds the name of an opened mailbox that has none (its creator died before binding it). A
+     * repair that fails (the name directory full, {@code ENOSPC}; out of descriptors; its lock held
+     * by a stopped process) is warned about once per process and text, not thrown: the mailbox was
+     * opened and works without its name, and the next open repairs it again (until 2026-12-07 the
+     * open threw {@link io.jipc.naming.NamingException} and left the handle it had opened mapped).
+     * Never throws a {@link RuntimeException}.
+     */
     static void repair(String name, long id, Path file) {
         try {
             names().bind(PREFIX + name, record(id, file));
         } catch (NameTakenException boundMeanwhile) {
             // another process repaired it, or a new mailbox of that name was created
+        } catch (RuntimeException e) {
+            try {
+                WARNINGS.warn("mailbox '" + name + "' was opened, but its missing name " + PREFIX + name
+                        + " could not be bound (" + e.getMessage() + "): lookups by the name do not find it"
+                        + " until an open binds it");
+            } catch (RuntimeException cannotLog) {
+                // out of descriptors, logging may fail too: the name is repaired by a later open
+            }
         }
     }
 
@@ -166,14 +181,14 @@ final class MailboxNames {
                     .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
                     .ifPresent(e -> names.unregister(PREFIX + name));
         } catch (NameServiceBusyException e) {
-            FOREIGN.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be removed ("
+            WARNINGS.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be removed ("
                     + e.getMessage() + "): the next create of the name replaces it");
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE && e.errno() != Errno.ENOMEM) {
                 throw e; // not a shortage of this moment (EACCES, EIO, ...): the caller must hear of it
             }
             try {
-                FOREIGN.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be"
+                WARNINGS.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be"
                         + " removed (" + e.getMessage() + "): the next create of the name replaces it");
             } catch (RuntimeException | Error cannotLog) {
                 // out of descriptors, logging may fail too: the record is replaced later all the same
