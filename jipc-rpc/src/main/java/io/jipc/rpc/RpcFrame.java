@@ -25,6 +25,10 @@ import java.nio.ByteOrder;
  *                                                           too long for the client's limit is cut as a
  *                                                           FAILURE's message is)
  *   4 CALL     i64 client id, i64 call id, i64 timeout ms (0: none), string method key, bytes arguments
+ *                                                           (a call id not in progress for that client: one that
+ *                                                           is, running, waiting or set aside, is refused: over a
+ *                                                           connection it ends the connection, through the
+ *                                                           mailbox it is dropped unanswered)
  *   5 RESULT   i64 call id, bytes value
  *   6 FAILURE  i64 call id, u8 code, string class name, u8 has message, [string message]
  *                                                           (a message too long for the client's limit is cut

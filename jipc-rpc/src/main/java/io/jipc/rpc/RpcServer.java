@@ -892,6 +892,9 @@ public final class RpcServer<T> implements AutoCloseable {
                     return null; // said BYE, was found dead, or never said HELLO to this server
                 }
                 RunningCall waiting = taken(client, call); // from now on its CANCEL and its deadline find it
+                if (waiting == null) {
+                    return null; // its call id is in progress already: not answered (see taken)
+                }
                 if (!takeTurn(client, call, null)) {
                     return null; // set aside: it starts when one of its client's calls ends
                 }
@@ -919,10 +922,23 @@ public final class RpcServer<T> implements AutoCloseable {
      * for a slot or is set aside, and starts its deadline: the timeout it carries runs from now, so
      * that a call whose caller's timeout has passed before it could start is dropped unrun even if the
      * caller's CANCEL never arrives (it may find no room in a full request mailbox).
+     *
+     * <p>Returns null, registering nothing, if the client has a call of that id in progress already
+     * (running, waiting for a slot or set aside): a client never reuses a call id while its call is in
+     * progress, so such a CALL is a hostile or broken peer's, and it is refused, never run. Registered
+     * over the first, it would hide that call from its CANCEL, its deadline, its client's end and
+     * {@link #close()}: the call would run to its end, holding its slots and thread, for a client gone
+     * (until 2026-12-07 it did). The caller refuses it as it does a frame that does not decode: over a
+     * connection the connection ends ({@link #startOnThread}), through the mailbox it is dropped
+     * unanswered ({@link #dispatch}). The check and the registration are one atomic step ({@code
+     * putIfAbsent}): a CALL through the mailbox may name any client's id, a connection's too, so the
+     * leader and that connection's reader may take CALLs of one client at once.
      */
     private RunningCall taken(Client client, RpcFrame.Call call) {
         RunningCall taken = new RunningCall(null); // its thread is bound when the work starts
-        client.running.put(call.callId(), taken);
+        if (client.running.putIfAbsent(call.callId(), taken) != null) {
+            return null;
+        }
         if (call.timeoutMillis() != 0) {
             try {
                 taken.deadline(deadlines.schedule(() -> cancel(client, call.callId()), call.timeoutMillis(),
@@ -1269,7 +1285,8 @@ public final class RpcServer<T> implements AutoCloseable {
      * connection ends; replies go back on the connection. A HELLO naming another service than this
      * one (in its reply-mailbox field, which a connection has no use for) is REFUSED with "no such
      * service"; one naming none (a client of before that check, or one in another language) is
-     * served. A frame that does not decode ends it, and so does a HELLO that has not arrived whole within the connection options' connect timeout: silent
+     * served. A frame that does not decode ends it (its client is forgotten: its calls are interrupted), so does a
+     * CALL whose call id the client has in progress already ({@link #taken}), and so does a HELLO that has not arrived whole within the connection options' connect timeout: silent
      * connections must not hold the listener's connections (at most {@link ServerOptions#maxConnections()}).
      * Until the HELLO is welcomed the connection accepts no frame longer than {@link RpcFrame#MAX_HELLO}
      * (a longer header ends it at once), so that connections that never say HELLO hold little memory.
@@ -1451,6 +1468,9 @@ public final class RpcServer<T> implements AutoCloseable {
     private void startOnThread(Client client, RpcFrame.Call call) {
         Runnable keepAlive = () -> send(client, RpcFrame.encode(new RpcFrame.Pong(0)));
         RunningCall waiting = taken(client, call); // from now on its CANCEL and its deadline find it
+        if (waiting == null) { // ends the connection, as a frame that does not decode: serveConnection
+            throw new RpcProtocolException("call id " + call.callId() + " is in progress already");
+        }
         if (!takeTurn(client, call, keepAlive)) {
             return; // set aside (it starts when one of its connection's calls ends), or the client is gone
         }
@@ -1549,7 +1569,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
         } finally {
             running.end();
-            client.running.remove(call.callId());
+            client.running.remove(call.callId(), running);
             synchronized (callsLock) {
                 runningCalls--;
                 callsLock.notifyAll();
