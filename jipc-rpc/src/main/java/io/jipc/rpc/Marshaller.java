@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
@@ -141,7 +140,17 @@ public final class Marshaller {
     private static final byte LIST = 14;
     private static final byte MAP = 15;
 
-    private static final Map<Class<?>, Marshaller> CACHE = new ConcurrentHashMap<>();
+    /**
+     * The marshaller of each interface, kept with its Class (a ClassValue), so that it does not keep the
+     * interface's class loader from being collected (until 2026-12-07 a static map keyed by the Class held
+     * every loader that ever loaded an interface used here: RpcClassLoaderLeakTest).
+     */
+    private static final ClassValue<Marshaller> CACHE = new ClassValue<>() {
+        @Override
+        protected Marshaller computeValue(Class<?> api) {
+            return build(api);
+        }
+    };
 
     /** The end of the message of a type refused: what may travel. */
     private static final String WHAT_TRAVELS = "(primitives, their boxes, String, byte[], enums, records, List and Map "
@@ -180,7 +189,7 @@ public final class Marshaller {
         if (!api.isInterface()) {
             throw new IllegalArgumentException(api.getName() + " is not an interface");
         }
-        return CACHE.computeIfAbsent(api, Marshaller::build);
+        return CACHE.get(api);
     }
 
     private static Marshaller build(Class<?> api) {

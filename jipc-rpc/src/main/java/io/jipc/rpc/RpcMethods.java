@@ -17,15 +17,33 @@ import java.util.stream.Collectors;
  * nor is a redeclaration of {@code equals}, {@code hashCode} or {@code toString} (a stub's own).
  */
 final class RpcMethods {
-    private static final Map<Class<?>, Map<String, Method>> CACHE = new ConcurrentHashMap<>();
-    private static final Map<Method, String> KEYS = new ConcurrentHashMap<>();
+    /*
+     * Both caches are ClassValues, kept with the interface's (or the declaring interface's) Class itself,
+     * so that they do not keep its class loader from being collected: an interface loaded by a throw-away
+     * loader (a plugin, a redeployed application, a tool given a class path) goes with its loader. Until
+     * 2026-12-07 they were static maps keyed by the Class and the Method, which held every such loader for
+     * good (RpcClassLoaderLeakTest).
+     */
+    private static final ClassValue<Map<String, Method>> CACHE = new ClassValue<>() {
+        @Override
+        protected Map<String, Method> computeValue(Class<?> api) {
+            return collect(api);
+        }
+    };
+    /** The keys of the methods declared by a class, by method. */
+    private static final ClassValue<Map<Method, String>> KEYS = new ClassValue<>() {
+        @Override
+        protected Map<Method, String> computeValue(Class<?> declaring) {
+            return new ConcurrentHashMap<>();
+        }
+    };
 
     private RpcMethods() {
     }
 
     /** The remote methods of {@code api}, sorted by key. */
     static Map<String, Method> of(Class<?> api) {
-        return CACHE.computeIfAbsent(api, RpcMethods::collect);
+        return CACHE.get(api);
     }
 
     private static Map<String, Method> collect(Class<?> api) {
@@ -50,7 +68,7 @@ final class RpcMethods {
 
     /** The key of {@code method} (built once per method: each call of a stub names its method by it). */
     static String key(Method method) {
-        return KEYS.computeIfAbsent(method, m -> m.getName() + Arrays.stream(m.getParameterTypes()).map(Class::getName)
-                .collect(Collectors.joining(",", "(", ")")));
+        return KEYS.get(method.getDeclaringClass()).computeIfAbsent(method, m -> m.getName()
+                + Arrays.stream(m.getParameterTypes()).map(Class::getName).collect(Collectors.joining(",", "(", ")")));
     }
 }
