@@ -113,7 +113,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
  * that client's running calls (their answers dropped), drops those that have not started (set aside,
  * waiting for a slot, or their arguments still being decoded: they never start), and removes its reply
- * mailbox. A client of this host that lives but takes no
+ * mailbox. The same sweep removes the reply mailboxes of this service that clients killed before their
+ * HELLO reached the server left behind ({@link StrayReplyMailboxes}). A client of this host that lives but takes no
  * reply for {@link Builder#replyTimeout} is forgotten the same way (its mailbox kept), and told
  * CLOSING once its mailbox has room; so is a client that says BYE ({@link RpcClient#close()}). A TCP
  * client is forgotten when its connection ends: at once if
@@ -1352,7 +1353,10 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * Sweeps every {@link #SWEEP_INTERVAL} on the deadline timer's thread (started now if no call
      * carried a deadline yet: a server that never had a client through the mailbox has no thread for
-     * it), until {@link #close()} shuts the timer down. A sweep that fails is not the end of the next ones.
+     * it), until {@link #close()} shuts the timer down: {@link #sweep()}, then the removal of the reply
+     * mailboxes of this service that dead clients left without the server ever hearing of them ({@link
+     * StrayReplyMailboxes}: a client killed while its HELLO waited for room in the request mailbox). A
+     * sweep that fails is not the end of the next ones.
      */
     private void startSweeping() {
         long every = SWEEP_INTERVAL.toMillis();
@@ -1360,6 +1364,7 @@ public final class RpcServer<T> implements AutoCloseable {
             deadlines.scheduleWithFixedDelay(() -> {
                 try {
                     sweep();
+                    StrayReplyMailboxes.remove(name);
                 } catch (RuntimeException e) {
                     // a client's check or clean-up failed (the server closing under it): the next sweep tries again
                 }
