@@ -499,9 +499,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * when another mailbox was created under the name since (one {@code lstat} against the mapped
      * file's device and inode, which are not reused while this handle maps the file; after {@link
      * #close()} the answer may be wrong). Any thread; blocks only in the system call. For {@link
-     * Endpoint}, whose cached handle of a peer's endpoint must not outlive a close and reopen of it.
+     * Endpoint}, whose cached handle of a peer's endpoint must not outlive a close and reopen of it,
+     * and for a process that must notice that a peer removed (or replaced) a mailbox both still map,
+     * as an RPC client does with its server's mailbox and its own reply mailbox (public since
+     * 2026-12-07).
+     *
+     * @throws ErrnoException if the name cannot be looked at (other than {@code ENOENT}:
+     *         no permission on the directory, say)
      */
-    boolean isStillNamed() {
+    public boolean isStillNamed() {
         return mapped.segment.isStillNamed();
     }
 

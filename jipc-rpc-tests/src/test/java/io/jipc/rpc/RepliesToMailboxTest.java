@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,24 @@ class RepliesToMailboxTest {
             }
             assertTrue(Mailbox.destroy("replies-to-live-client"));
             assertTrue(replies.clientGone(), "its reply mailbox removed: gone");
+        }
+    }
+
+    /**
+     * A live client whose reply mailbox another process removed is forgotten ({@link
+     * Replies.ToMailbox#clientGone}), but still maps the mailbox: the server's CLOSING for it goes into
+     * the mapping ({@link Replies.ToMailbox#notice}). Until 2026-12-07 nothing was sent, and the
+     * client's calls waited for ever while the server's process lived.
+     */
+    @Test
+    void aLiveClientWhoseMailboxWasRemovedIsStillToldThroughTheMapping() throws InterruptedException {
+        try (Mailbox mailbox = Mailbox.create("replies-to-removed-mailbox")) {
+            Replies.ToMailbox replies = new Replies.ToMailbox(mailbox, ProcessIdentity.current().token(), Duration.ofSeconds(1));
+            assertTrue(Mailbox.destroy("replies-to-removed-mailbox"));
+            assertTrue(replies.clientGone());
+            byte[] closing = RpcFrame.encode(new RpcFrame.Closing("session ended"));
+            assertTrue(replies.notice(closing), "placed: nothing owed");
+            assertArrayEquals(closing, mailbox.poll(Duration.ofSeconds(10)), "the CLOSING is in the mailbox");
         }
     }
 }

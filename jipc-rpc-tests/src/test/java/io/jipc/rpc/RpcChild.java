@@ -53,6 +53,11 @@ import java.time.Duration;
  *     (64 is the least), starts {@code sleep(600000)}, makes a call after it and prints
  *     {@code HOLDING <client id>}; then prints {@code PENDING <outcome>} when the sleeping call ends and
  *     {@code NEXT <outcome>} of one more call, {@code balance("x")} (outcome as {@code cancel}'s).</li>
+ * <li>{@code send <name> <chars>}: connects to a {@link Bank} server and prints {@code CONNECTED}; after a
+ *     line on its standard input prints {@code CALLING} and, from its only calling thread, calls
+ *     {@code deposit} into an account whose name has {@code chars} characters (a large call, which may
+ *     wait for room in the server's mailbox), then prints {@code CALLED <outcome>} and {@code NEXT
+ *     <outcome>} of one more call, {@code balance("x")} (outcome as {@code small}'s).</li>
  * <li>{@code fragile <name>}: serves a {@link FragileService} as {@code name} (also on a free TCP port of
  *     127.0.0.1), prints {@code SERVING <port>}; closes the server when its standard input ends, then
  *     prints {@code CLOSED}.</li>
@@ -85,6 +90,7 @@ public final class RpcChild {
             case "fragile" -> fragile(args[1]);
             case "uploads" -> uploads(args[1]);
             case "small" -> small(args[1], Integer.parseInt(args[2]));
+            case "send" -> sendLarge(args[1], Integer.parseInt(args[2]));
             case "cancel" -> cancelWaiting(args[1], args.length > 2 ? Integer.parseInt(args[2]) : -1,
                     args.length > 3 ? Integer.parseInt(args[3]) : 0);
             default -> throw new IllegalArgumentException(args[0]);
@@ -211,6 +217,29 @@ public final class RpcChild {
             client.stub().balance("x"); // sent after the sleeping call: that one is taken, or is about to be
             say("HOLDING " + client.clientId());
             say("PENDING " + outcome(pending));
+            String next;
+            try {
+                next = String.valueOf(client.stub().balance("x"));
+            } catch (RuntimeException e) {
+                next = e.getClass().getSimpleName();
+            }
+            say("NEXT " + next);
+        }
+    }
+
+    private static void sendLarge(String name, int chars) throws Exception {
+        try (RpcClient<Bank> client = RpcClient.connect(name, Bank.class)) {
+            say("CONNECTED");
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            say("CALLING");
+            String called;
+            try {
+                client.stub().deposit("a".repeat(chars), new Bank.Money(1, Bank.Currency.EUR));
+                called = "returned";
+            } catch (RuntimeException e) {
+                called = e.getClass().getSimpleName();
+            }
+            say("CALLED " + called);
             String next;
             try {
                 next = String.valueOf(client.stub().balance("x"));

@@ -133,9 +133,17 @@ sealed interface Replies {
             }
         }
 
+        /**
+         * Only a dead client process counts as gone here, not a removed name: a live client whose reply
+         * mailbox another process removed still maps it, and the server forgets it for that
+         * ({@link #clientGone}), so the CLOSING goes into the mapping and the client's calls fail at
+         * once. (Until 2026-12-07 nothing was sent then, and the client's pending and later calls waited
+         * for ever while the server's process lived; the client now also notices the removed name
+         * itself.) A CLOSING owed to such a mailbox is not retried: the sweep counts it gone.
+         */
         @Override
         public boolean notice(byte[] frame) {
-            if (clientGone()) {
+            if (!ProcessIdentity.isAlive(clientToken)) {
                 return true;
             }
             boolean interrupted = Thread.interrupted();

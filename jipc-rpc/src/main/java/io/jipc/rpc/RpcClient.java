@@ -84,7 +84,16 @@ import java.util.regex.Pattern;
  * <p><b>When a peer dies.</b> The polling caller waits in slices of {@link Options#livenessCheck()};
  * after each empty slice it checks that the server process lives (pid and start time, so a reused
  * pid does not count), and fails every pending call with {@link RpcServerLostException} if not: a
- * caller learns of the server's death within about one slice, not at its deadline. Over TCP the connection's end says it at once;
+ * caller learns of the server's death within about one slice, not at its deadline. Through mailboxes a
+ * session can also end while the server's process lives: the server's CLOSING says so (its close, or
+ * its forgetting this client), and when none can come, the names of the two mailboxes do, looked at in
+ * the same slices (one {@code lstat} each), also by a caller still waiting for room to send its call
+ * (which reads no CLOSING) and by the sending of queued CANCELs: this client's own reply mailbox removed
+ * by another process (the server forgets the client) ends the session at once; the server's request
+ * mailbox removed (its close removes it first) ends it once no CLOSING came within 2 s (twice {@link
+ * RpcServer#CLOSE_GRACE}), time for the calls that answer within the close's grace (a client whose
+ * reply mailbox stayed full, stopped, while the server closed; a caller still sending). Until 2026-12-07
+ * such calls waited until the server's process exited, for ever while it lived on. Over TCP the connection's end says it at once;
  * a server that stays silent (no reply, no PONG) for {@link Options#peerTimeout()} while calls wait is lost (its
  * host taking more of a long frame of this client's counts as hearing from it: a large call going out over a slow
  * link holds back the PINGs behind it), and a
@@ -130,7 +139,8 @@ public final class RpcClient<T> implements AutoCloseable {
      *                       gave up unless the answer was there at once, over TCP {@link #connect(URI,
      *                       Class, Options) connect} refused it with an {@link IllegalArgumentException})
      * @param livenessCheck  how often a client with pending calls checks that the server process lives
-     *                       (over TCP: sends the server a PING)
+     *                       and, through mailboxes, that its reply mailbox and the server's request
+     *                       mailbox are still named (over TCP: sends the server a PING)
      * @param peerTimeout    over TCP, how long a server may stay silent (no reply, no PONG) while calls
      *                       wait before it counts as lost: what notices a host that vanished without
      *                       closing its connections (or a cut link). While at least 4 KiB of this
@@ -293,6 +303,8 @@ public final class RpcClient<T> implements AutoCloseable {
     private boolean cancelling;
     /** When a caller last heard from the server over TCP ({@link System#nanoTime()}): bounds {@link #sendCancels}. */
     private volatile long heardAt = System.nanoTime();
+    /** Through mailboxes, what notices that the session is over while the server's process lives; null over TCP. */
+    private final SessionWatch session;
 
     private RpcClient(String name, Class<T> api, Options options, Transport transport, RpcFrame.Welcome welcome) {
         this.name = name;
@@ -310,6 +322,8 @@ public final class RpcClient<T> implements AutoCloseable {
                 ? "more than this client's frame limit over TCP (Options.maxTcpFrameSize) of " + channel
                 : "more than '" + name + "' takes (" + maxRequest + ")";
         this.stub = api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, new Stub()));
+        this.session = transport instanceof Transport.ThroughMailboxes mailboxes
+                ? new SessionWatch(name, mailboxes.requests(), mailboxes.replies()) : null;
     }
 
     /**
@@ -749,7 +763,11 @@ public final class RpcClient<T> implements AutoCloseable {
         }
     }
 
-    /** Puts a request into the server's mailbox, waiting for room while the server lives and the deadline allows. */
+    /**
+     * Puts a request into the server's mailbox, waiting for room while the server lives, the session
+     * is not over ({@link #sessionEnded}: a closed server takes nothing more, however long its process
+     * lives) and the deadline allows.
+     */
     private void send(byte[] request, long deadline) throws InterruptedException, TimeoutException {
         while (true) {
             long left = deadline - System.nanoTime();
@@ -773,6 +791,9 @@ public final class RpcClient<T> implements AutoCloseable {
             }
             if (!transport.serverAlive(serverToken)) {
                 throw lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died");
+            }
+            if (sessionEnded()) { // a closed server takes nothing more, whatever room comes; a forgetting one ignores it
+                throw rethrown(broken.get());
             }
         }
     }
@@ -811,8 +832,11 @@ public final class RpcClient<T> implements AutoCloseable {
      * buffer) it is queued and sent by one virtual thread per client, in order, as room appears, so
      * that a call that waits at the server is dropped unrun there; the caller does not wait. The queued
      * CANCELs are dropped once the client is closed or the server lost: through mailboxes when the
-     * server's process has died, over TCP when the connection ends, or when nothing was heard from the
-     * server for {@link Options#peerTimeout()} (callers waiting for replies hear its PONGs).
+     * server's process has died or the session is over though it lives (the server closed, this
+     * client's reply mailbox removed: {@link #sessionEnded}; until 2026-12-07 the sending thread then
+     * retried every liveness check for as long as the server's process lived), over TCP when the
+     * connection ends, or when nothing was heard from the server for {@link Options#peerTimeout()}
+     * (callers waiting for replies hear its PONGs).
      */
     private void cancelAtServer(long callId) {
         if (broken.get() != null) {
@@ -865,7 +889,7 @@ public final class RpcClient<T> implements AutoCloseable {
                 }
             } else {
                 heardFromHost();
-                lost = !transport.serverAlive(serverToken)
+                lost = !transport.serverAlive(serverToken) || sessionEnded()
                         || isRemote() && System.nanoTime() - Math.max(heardAt, since) > Timeouts.nanos(options.peerTimeout());
             }
         }
@@ -958,6 +982,8 @@ public final class RpcClient<T> implements AutoCloseable {
             if (message == null) {
                 if (!transport.serverAlive(serverToken)) {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
+                } else if (sessionEnded()) {
+                    // failed every pending call, this one too
                 } else if (isRemote()) { // a vanished host closes nothing: its silence must tell
                     heardFromHost();
                     long heard = heardAt; // the host's taking of a long send, seen by this thread or another
@@ -1005,6 +1031,22 @@ public final class RpcClient<T> implements AutoCloseable {
         if (transport.serverTookMoreOfLongSend()) {
             heardAt = System.nanoTime();
         }
+    }
+
+    /**
+     * Through mailboxes, whether this client's session is over though the server's process lives
+     * ({@link SessionWatch}: its reply mailbox or, for longer than {@link SessionWatch#CLOSE_WAIT}, the
+     * server's request mailbox no longer named); if so, fails every pending and later call with an
+     * {@link RpcServerLostException} saying which ({@link #breakWith}). False over TCP, whose
+     * connection's end tells. Any thread; blocks only in two {@code lstat}s.
+     */
+    private boolean sessionEnded() {
+        String why = session == null ? null : session.over();
+        if (why == null) {
+            return false;
+        }
+        breakWith(lost(why));
+        return true;
     }
 
     /** Hands a reply to its call (none if it timed out or was cancelled meanwhile); wakes its caller if it is another. */

@@ -116,7 +116,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * mailbox. The same sweep removes the reply mailboxes of this service that clients killed before their
  * HELLO reached the server left behind ({@link StrayReplyMailboxes}). A client of this host that lives but takes no
  * reply for {@link Builder#replyTimeout} is forgotten the same way (its mailbox kept), and told
- * CLOSING once its mailbox has room; so is a client that says BYE ({@link RpcClient#close()}). A TCP
+ * CLOSING once its mailbox has room; so is a client that says BYE ({@link RpcClient#close()}), and a live
+ * client whose reply mailbox another process removed (taken for gone; told through the mapping both
+ * still hold: until 2026-12-07 it was told nothing, and waited for ever). A TCP
  * client is forgotten when its connection ends: at once if
  * its process dies, after about the connection's frame timeout if its host vanishes or its link is cut
  * (the kernel's keepalive and {@code TCP_USER_TIMEOUT}: {@link Builder#listen(SocketAddress, ServerOptions)}).
@@ -1896,7 +1898,9 @@ public final class RpcServer<T> implements AutoCloseable {
      * returns or throws is not sent: its caller gets {@link RpcServerLostException}), and tells every
      * connected client (their pending and later calls fail with {@link RpcServerLostException}; replies still
      * waiting for room in a client's reply mailbox are dropped, and the CLOSING waits for room there
-     * for at most {@link Builder#replyTimeout}). Idempotent.
+     * for at most {@link Builder#replyTimeout}: a client that gets none, or reads none, learns of the
+     * close from the removed request mailbox, 2 s later, as {@link RpcClient} says under "When a peer
+     * dies"). Idempotent.
      *
      * <p>A close that races another (another thread's, or a shutdown hook's) returns only once that one
      * has finished (as {@link #awaitClose()}); an interrupt ends that wait (the status is set again; the
