@@ -253,6 +253,8 @@ public final class RpcServer<T> implements AutoCloseable {
      * that its calls are lost instead of waiting for ever; the handle is closed once it is told or gone.
      */
     private final Map<Long, Replies.ToMailbox> owedClosings = new ConcurrentHashMap<>();
+    /** What removes the reply mailboxes of clients killed before their HELLO came (started by the sweep). */
+    private final StrayReplyMailboxes strayReplies;
     private volatile boolean closed;
     /** Orders {@link #close()}s: the one that sets {@link #closed} closes, the others wait for {@link #stopped}. */
     private final Object closeLock = new Object();
@@ -447,6 +449,7 @@ public final class RpcServer<T> implements AutoCloseable {
                 + "(a BYE for it, it was taken for gone, or its replies found no room for " + Timeouts.text(replyTimeout)
                 + "): connect again";
         this.name = name;
+        this.strayReplies = new StrayReplyMailboxes(name);
         this.api = api;
         this.implementation = implementation;
         this.marshaller = Marshaller.of(api);
@@ -1355,9 +1358,10 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * Sweeps every {@link #SWEEP_INTERVAL} on the deadline timer's thread (started now if no call
      * carried a deadline yet: a server that never had a client through the mailbox has no thread for
-     * it), until {@link #close()} shuts the timer down: {@link #sweep()}, then the removal of the reply
-     * mailboxes of this service that dead clients left without the server ever hearing of them ({@link
-     * StrayReplyMailboxes}: a client killed while its HELLO waited for room in the request mailbox). A
+     * it), until {@link #close()} shuts the timer down: {@link #sweep()}, then the start (on a thread of its
+     * own) of the removal of the reply mailboxes of this service that dead clients left without the server
+     * ever hearing of them ({@link StrayReplyMailboxes}: a client killed while its HELLO waited for room in
+     * the request mailbox). A
      * sweep that fails is not the end of the next ones.
      */
     private void startSweeping() {
@@ -1366,7 +1370,7 @@ public final class RpcServer<T> implements AutoCloseable {
             deadlines.scheduleWithFixedDelay(() -> {
                 try {
                     sweep();
-                    StrayReplyMailboxes.remove(name);
+                    strayReplies.removeAside(); // not on this thread: an open may wait 2 s
                 } catch (RuntimeException e) {
                     // a client's check or clean-up failed (the server closing under it): the next sweep tries again
                 }

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,27 +31,54 @@ import java.util.regex.Pattern;
  * knows is alive here, or died since: its mailbox may be removed here then, which its handle at the
  * server outlives (its own later removal finds the name gone).
  *
- * <p>Called by the server's sweep, on the deadline timer's thread; blocks only in the file system
- * calls (a listing of the mailbox directory, an open of each candidate whose pid is gone). Nothing it
- * meets (a file removed meanwhile, one that is not a mailbox) stops it.
+ * <p>The server's sweep starts a look ({@link #removeAside()}) on a virtual thread of its own, one at
+ * a time, never on the deadline timer's thread: the open of a candidate waits up to the mailbox's
+ * ready timeout (2 s) for a file that never became a mailbox (a client killed inside its
+ * {@code create}), and the timer's thread fires the calls' deadlines (until 2026-12-07 each such file
+ * held every deadline of the server up by 2 s, at every sweep). A file that could not be opened as a
+ * mailbox is not opened again by this server. Nothing the look meets (a file removed meanwhile, one
+ * that is not a mailbox) stops it; it blocks only in file system calls and that wait.
  */
 final class StrayReplyMailboxes {
     private static final Pattern SUFFIX = Pattern.compile("-reply-(\\d{1,19})-\\d{1,19}$");
     /** The longest suffix a client gives ({@code -reply-<pid>-<n>}): the service's name is cut to leave it room. */
     private static final int LONGEST_SUFFIX = "-reply-".length() + 19 + 1 + 19;
 
-    private StrayReplyMailboxes() {
+    private final String service;
+    /** Names whose file could not be opened as a mailbox: not looked at again. */
+    private final Set<String> unopenable = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean looking = new AtomicBoolean();
+
+    /** The stray reply mailboxes of {@code service}'s server. */
+    StrayReplyMailboxes(String service) {
+        this.service = service;
     }
 
-    /** Removes the stray reply mailboxes of {@code service} (see the class comment); the names removed. */
-    static List<String> remove(String service) {
+    /**
+     * Starts {@link #remove()} on a virtual thread unless a look started earlier is still going; returns
+     * at once. Any thread.
+     */
+    void removeAside() {
+        if (looking.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("jipc-rpc-stray-replies-" + service).start(() -> {
+                try {
+                    remove();
+                } finally {
+                    looking.set(false);
+                }
+            });
+        }
+    }
+
+    /** Removes the stray reply mailboxes of the service (see the class comment); the names removed. */
+    List<String> remove() {
         List<String> removed = new ArrayList<>();
         Path directory = Mailbox.path(service).getParent();
         String prefix = service.substring(0, Math.min(service.length(), 200 - LONGEST_SUFFIX));
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, glob(prefix))) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (isStray(name, service) && removeIfDead(name)) {
+                if (!unopenable.contains(name) && isStray(name, service) && removeIfDead(name)) {
                     removed.add(name);
                 }
             }
@@ -85,12 +115,13 @@ final class StrayReplyMailboxes {
     }
 
     /** Opens {@code name} and removes that very file if it is a reply mailbox whose creator is dead. */
-    private static boolean removeIfDead(String name) {
+    private boolean removeIfDead(String name) {
         Mailbox mailbox;
         try {
             mailbox = Mailbox.open(name);
         } catch (RuntimeException e) {
-            return false; // gone meanwhile, or not a mailbox
+            unopenable.add(name); // gone meanwhile, or not a mailbox (never ready: its creator is dead)
+            return false;
         }
         try {
             ProcessIdentity creator = mailbox.creator();
