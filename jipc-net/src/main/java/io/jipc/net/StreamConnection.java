@@ -97,6 +97,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     /** The largest frame accepted from now on ({@link #setReceiveLimit}); at most {@code options.maxFrameSize()}. */
     private volatile int receiveLimit;
     private long frameStart;
+    /**
+     * Tests only: run by a receive right after a look at the socket found nothing, before it decides
+     * whether a frame under way is late, to stand for the receiver's stall there. Null otherwise.
+     */
+    static volatile Runnable afterEmptyFill;
+
     /** When bytes last came from the socket ({@link System#nanoTime()}); at first, when the connection was made. */
     private volatile long lastReceived = System.nanoTime();
     private boolean endOfStream;
@@ -343,6 +349,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
             if (endOfStream) {
                 return null;
             }
+            // The clock is read before the look at the socket, not after it: bytes that came before this
+            // instant are read by the look, so a stall of this thread between the two (a GC pause, a
+            // loaded host) cannot make a frame whose bytes wait unread late (until 2026-12-07 it could)
+            long now = System.nanoTime();
             long n = fill();
             if (n > 0) {
                 continue;
@@ -354,10 +364,14 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 }
                 return null;
             }
+            Runnable seam = afterEmptyFill;
+            if (seam != null) {
+                seam.run();
+            }
             // The kernel holds nothing more: only now is a frame past its deadline late. Bytes that
             // arrived in time but were read late (a receiver busy elsewhere) complete it above.
             long frameDeadline = frameDeadline();
-            if (decoder.inFrame() && System.nanoTime() - frameDeadline >= 0) {
+            if (decoder.inFrame() && now - frameDeadline >= 0) {
                 close();
                 throw new FrameTimeoutException("from " + remote + ": frame incomplete "
                         + (options.frameTimeoutFromLastByte() ? "and no byte of it received for " : "after ")
