@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * this replica held it and forgets its queued requests.
  */
 final class HomeSession {
+    /**
+     * Test seam (ReplicaStallTest), null otherwise: runs on a session's reader when its wait for the replica's
+     * next frame found none, before it decides whether the replica is silent, to stand for its stall there.
+     */
+    static volatile Runnable afterEmptyPoll;
+
     private final RegionHome home;
     private final StreamConnection connection;
     private final DsmOptions options;
@@ -124,14 +130,28 @@ final class HomeSession {
         long lastHeard = System.nanoTime();
         while (!dropped) {
             byte[] frame;
+            long now;
             try {
                 frame = connection.poll(options.heartbeatInterval());
+                if (frame == null) {
+                    Runnable seam = afterEmptyPoll;
+                    if (seam != null) {
+                        seam.run();
+                    }
+                }
+                now = System.nanoTime();
+                if (frame == null && now - later(lastHeard, connection.lastReceived()) > Timeouts.nanos(options.peerTimeout())) {
+                    // silent by the clock: one look more, without waiting, before the replica is dropped below,
+                    // so that a stall of this thread after its wait (a GC pause, a loaded host) past the peer
+                    // timeout does not drop a replica whose frame came meanwhile and waits unread (until
+                    // 2026-12-07 it did)
+                    frame = connection.poll();
+                }
             } catch (ClosedException e) {
                 return;
             } catch (JipcException e) {
                 return; // peer reset, frame timeout, oversized frame: the replica is gone either way
             }
-            long now = System.nanoTime();
             if (frame != null) {
                 lastHeard = now;
                 DsmWire.Frame decoded;

@@ -42,6 +42,11 @@ final class ReplicaInbox {
      * so that a test can make it fail as a heap too small for the frames would.
      */
     static volatile Runnable beforeReadAhead;
+    /**
+     * Test seam (ReplicaStallTest), null otherwise: runs on the receiver when {@link #next}'s wait found no
+     * frame, before it decides whether the home is lost, to stand for the receiver's stall there.
+     */
+    static volatile Runnable afterEmptyPoll;
 
     private final StreamConnection connection;
     private final String region;
@@ -88,12 +93,34 @@ final class ReplicaInbox {
             throw end;
         }
         frame = connection.poll(timeout);
+        if (frame == null) {
+            Runnable seam = afterEmptyPoll;
+            if (seam != null) {
+                seam.run();
+            }
+            frame = lastLook();
+        }
         if (frame != null) {
             lastHeard = System.nanoTime();
-            return frame;
         }
-        checkAlive();
-        return null;
+        return frame;
+    }
+
+    /**
+     * No frame came: the clock is read, then the connection looked at once more without waiting, and only
+     * if that finds nothing either may {@link #checkAlive} declare the home lost, at that clock reading. So
+     * a stall of this thread after its wait (a GC pause, a loaded host) past the peer timeout does not lose
+     * a home whose frame arrived meanwhile and waits unread (until 2026-12-07 it did).
+     *
+     * @return the frame the look found, or null
+     */
+    private byte[] lastLook() {
+        long now = System.nanoTime();
+        byte[] frame = connection.poll();
+        if (frame == null) {
+            checkAlive(now);
+        }
+        return frame;
     }
 
     /**
@@ -115,9 +142,8 @@ final class ReplicaInbox {
         }
         try {
             while (heldBytes < limit) {
-                byte[] frame = connection.poll();
+                byte[] frame = lastLook();
                 if (frame == null) {
-                    checkAlive();
                     return null;
                 }
                 lastHeard = System.nanoTime();
@@ -145,15 +171,18 @@ final class ReplicaInbox {
         return end != null;
     }
 
-    /** No frame came now: fails if the stream ended or the home was silent for the peer timeout. */
-    private void checkAlive() {
+    /**
+     * No frame came at a look after {@code now} ({@link System#nanoTime()}): fails if the stream ended or the
+     * home was silent for the peer timeout at {@code now}.
+     */
+    private void checkAlive(long now) {
         if (connection.isEndOfStream()) {
             throw new RegionHomeLostException("the home of region " + region + " at " + Sockets.describe(home)
                     + " closed the connection: it closed, or it dropped this replica (it drops one it"
                     + " heard nothing from for its peer timeout, as after a stop of this process, or"
                     + " whose outbox overflowed); open the region again to go on");
         }
-        if (System.nanoTime() - HomeSession.later(lastHeard, connection.lastReceived()) > Timeouts.nanos(peerTimeout)) {
+        if (now - HomeSession.later(lastHeard, connection.lastReceived()) > Timeouts.nanos(peerTimeout)) {
             // the bytes of a frame still under way count as heard (a long UPDATE over a slow link); a stall
             // of it for the peer timeout ends the connection (its frame timeout)
             throw new RegionHomeLostException("nothing heard from the home of region " + region + " at "

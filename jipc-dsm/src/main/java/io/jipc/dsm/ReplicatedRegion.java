@@ -313,7 +313,12 @@ public final class ReplicatedRegion implements AutoCloseable {
             long now = System.nanoTime();
             if (connection.lastReceived() == before) { // nothing of the answer yet
                 if (deadline != Timeouts.NO_DEADLINE && now - deadline >= 0) {
-                    return null;
+                    // one look more, without waiting: an answer that came while this thread stalled after its
+                    // wait (a GC pause, a loaded host) is taken, or goes on if under way (until 2026-12-07 not)
+                    answer = connection.poll();
+                    if (answer != null || connection.isEndOfStream() || connection.lastReceived() == before) {
+                        return answer;
+                    }
                 }
             } else if (now - lastSent >= heartbeat) {
                 if (!connection.offer(DsmWire.signal(DsmWire.HEARTBEAT), options.peerTimeout())) {
