@@ -76,6 +76,13 @@ final class GatewaySession {
     /** How a wait at the mailbox ended when it did not succeed. */
     private enum Outcome { DONE, TIMED_OUT, CANCELLED }
 
+    /**
+     * Tests only (StalledReaderTest): run by a session when its wait for the client's frame (its Open, or a
+     * request while a delivery awaits its Ack) found none, before it decides on the clock whether the client is
+     * late or silent, to stand for the session's stall there. Null otherwise.
+     */
+    static volatile Runnable afterEmptyPoll;
+
     GatewaySession(MailboxGateway gateway, StreamConnection connection) {
         this.gateway = gateway;
         this.connection = connection;
@@ -133,13 +140,16 @@ final class GatewaySession {
         }
         while (true) {
             long left = openBy == Timeouts.NO_DEADLINE ? Timeouts.MOST_NANOS : openBy - System.nanoTime();
+            // past the deadline by the clock: one look more, without waiting (a stall of this thread after its
+            // wait must not refuse an Open that came meanwhile and waits unread; until 2026-12-07 it did)
+            byte[] frame = left > 0 ? connection.poll(Duration.ofNanos(left)) : connection.poll();
+            if (frame != null || connection.isEndOfStream()) {
+                return frame;
+            }
+            stallHere();
             if (left <= 0) {
                 throw new ProtocolViolation("no Open within " + Timeouts.text(options.connectTimeout())
                         + " of connecting");
-            }
-            byte[] frame = connection.poll(Duration.ofNanos(left));
-            if (frame != null || connection.isEndOfStream()) {
-                return frame;
             }
         }
     }
@@ -324,13 +334,16 @@ final class GatewaySession {
             long deadline = Timeouts.deadline(options.peerTimeout());
             while (!acknowledged) {
                 long left = deadline == Timeouts.NO_DEADLINE ? Timeouts.MOST_NANOS : deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new ProtocolViolation("delivery " + id + " not acknowledged within "
-                            + Timeouts.text(options.peerTimeout()) + " (pings do not extend it)");
-                }
-                Wire.Request next = nextRequest(Duration.ofNanos(left));
+                // past the deadline by the clock: one look more, without waiting, so that a stall of this thread
+                // after its wait (a GC pause, a loaded host) does not refuse an acknowledgement that came meanwhile
+                // and waits unread (until 2026-12-07 it did)
+                Wire.Request next = left > 0 ? nextRequest(Duration.ofNanos(left)) : lastLook();
                 if (next == null) {
-                    continue; // the deadline is checked above; silence and end of stream in nextRequest
+                    if (left <= 0) {
+                        throw new ProtocolViolation("delivery " + id + " not acknowledged within "
+                                + Timeouts.text(options.peerTimeout()) + " (pings do not extend it)");
+                    }
+                    continue; // silence and end of stream are checked in nextRequest
                 }
                 if (next instanceof Wire.Cancel) {
                     return;
@@ -432,11 +445,50 @@ final class GatewaySession {
             if (connection.isEndOfStream()) {
                 throw new ClientGone("client closed the connection");
             }
-            if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
-                throw new ClientGone("client silent for longer than " + Timeouts.text(options.peerTimeout()));
+            stallHere();
+            if (System.nanoTime() - lastHeard <= Timeouts.nanos(options.peerTimeout())) {
+                return null;
             }
-            return null;
+            // silent by the clock: one look more, without waiting, before the client is taken for gone, so that
+            // a stall of this thread after its wait (a GC pause, a loaded host) does not lose a client whose
+            // frame came meanwhile and waits unread (until 2026-12-07 it did)
+            Wire.Request request = lastLook();
+            if (request == null) {
+                throw new ClientGone(connection.isEndOfStream() ? "client closed the connection"
+                        : "client silent for longer than " + Timeouts.text(options.peerTimeout()));
+            }
+            return request;
         }
+        return heard(frame);
+    }
+
+    /**
+     * The request the client has sent, if one waits whole in the connection: a look without waiting, made
+     * before a decision on the clock (the client silent, an acknowledgement late); null if none.
+     *
+     * @throws ProtocolViolation if the client sent a frame that does not decode
+     * @throws ClientGone        if its connection failed
+     */
+    private Wire.Request lastLook() throws ClientGone {
+        byte[] frame;
+        try {
+            frame = connection.poll();
+        } catch (JipcException e) {
+            throw new ClientGone(e.toString());
+        }
+        return frame == null ? null : heard(frame);
+    }
+
+    /** Runs the test seam {@link #afterEmptyPoll}, if set. */
+    private static void stallHere() {
+        Runnable seam = afterEmptyPoll;
+        if (seam != null) {
+            seam.run();
+        }
+    }
+
+    /** A frame the client sent, decoded; the client is heard from now. */
+    private Wire.Request heard(byte[] frame) throws ProtocolViolation {
         lastHeard = System.nanoTime();
         try {
             return Wire.decodeRequest(frame);

@@ -82,6 +82,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Memory consistency.</b> Only bytes travel: a message is a new array holding the bytes sent.
  */
 public final class RemoteMailbox implements MessageChannel {
+    /**
+     * Tests only (StalledReaderTest): run by a call when its wait for the gateway's frame found none, before
+     * it decides whether the gateway is lost, to stand for the caller's stall there. Null otherwise.
+     */
+    static volatile Runnable afterEmptyPoll;
     /** Bytes of a {@link Wire.PrioritizedDelivery} frame besides the payload: type, delivery id, priority. */
     private static final int DELIVERY_OVERHEAD = 1 + 8 + 1;
     /** The largest message any mailbox takes ({@code MailboxOptions.Builder.maxMessageSize}, 1 GiB). */
@@ -474,14 +479,25 @@ public final class RemoteMailbox implements MessageChannel {
                     }
                     continue;
                 } catch (JipcException e) {
-                    MessageTooLargeException beyondOwnLimit = beyondOwnFrameLimit(request, e);
-                    if (beyondOwnLimit != null) {
-                        drop();
-                        throw beyondOwnLimit;
+                    throw failed(request, e);
+                }
+                if (frame == null) {
+                    Runnable seam = afterEmptyPoll;
+                    if (seam != null) {
+                        seam.run();
                     }
-                    throw lost("connection to the gateway failed: " + e.getMessage(), e);
                 }
                 long now = System.nanoTime();
+                if (frame == null && !c.isEndOfStream() && (now - lastHeard >= silenceNanos || now - began >= answerWithinNanos)) {
+                    // late by the clock: one look more, without waiting, before the gateway is declared lost
+                    // below, so that a stall of this thread after its wait (a GC pause, a loaded host) does not
+                    // lose a gateway whose frame came meanwhile and waits unread (until 2026-12-07 it did)
+                    try {
+                        frame = c.poll();
+                    } catch (JipcException e) {
+                        throw failed(request, e);
+                    }
+                }
                 if (frame != null) {
                     lastHeard = now;
                 } else if (c.isEndOfStream()) {
@@ -522,6 +538,16 @@ public final class RemoteMailbox implements MessageChannel {
                 pending.settle(); // after the reply was read, or the failure decided: close() may end the connection
             }
         }
+    }
+
+    /** What a call throws when a receive from the connection failed with {@code e}; the connection is dropped. */
+    private JipcException failed(Wire.Request request, JipcException e) {
+        MessageTooLargeException beyondOwnLimit = beyondOwnFrameLimit(request, e);
+        if (beyondOwnLimit != null) {
+            drop();
+            return beyondOwnLimit;
+        }
+        return lost("connection to the gateway failed: " + e.getMessage(), e);
     }
 
     /**
