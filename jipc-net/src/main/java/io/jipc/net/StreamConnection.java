@@ -99,7 +99,8 @@ public final class StreamConnection implements AutoCloseable, Selectable {
     private long frameStart;
     /**
      * Tests only: run by a receive right after a look at the socket found nothing, before it decides
-     * whether a frame under way is late, to stand for the receiver's stall there. Null otherwise.
+     * whether a frame under way is late or its wait timed out, to stand for the receiver's stall there.
+     * Null otherwise.
      */
     static volatile Runnable afterEmptyFill;
 
@@ -379,10 +380,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                         + " (" + frameProgress() + "); connection closed");
             }
             boolean frameFirst = decoder.inFrame() && (deadline == Long.MAX_VALUE || frameDeadline - deadline < 0);
-            long wait = frameFirst ? frameDeadline : deadline;
-            if (!socket.await(Sockets.POLLIN, wait) && !frameFirst) {
+            if (!frameFirst && deadline != Long.MAX_VALUE && now - deadline >= 0) {
+                // timed out by the clock read before the look above, which found nothing; an interrupted
+                // thread throws, as the wait would (docs/architecture.md, "Interrupts and timeouts")
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
                 return null;
             }
+            // false once its deadline passed by its own clock reading, later than the look above (until
+            // 2026-12-07 the receive then returned null, though bytes may have come since the look): the loop
+            // looks once more and decides on a clock read before that look
+            socket.await(Sockets.POLLIN, frameFirst ? frameDeadline : deadline);
         }
     }
 

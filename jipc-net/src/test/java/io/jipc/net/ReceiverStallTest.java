@@ -22,11 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A receiver stalled (a GC pause, a loaded host) right after a look at the socket found nothing, past the
- * frame timeout of a frame under way, while the rest of the frame arrives: the bytes waiting unread complete
- * the frame; they do not end the connection with {@link FrameTimeoutException}. A seam of
+ * frame timeout of a frame under way, or past its poll's timeout, while the frame (or the rest of it)
+ * arrives: the bytes waiting unread complete the frame, which is returned; the connection does not end with
+ * {@link FrameTimeoutException}, nor does the poll return null. A seam of
  * {@link StreamConnection} ({@code afterEmptyFill}) stands for the stall; a raw TCP peer in this process
- * (a plain {@link Socket}) sends the frame's two halves. Until 2026-12-07 the receive read the clock after
- * the look and took the frame for late. No duration is asserted: every wait has a hard bound.
+ * (a plain {@link Socket}) sends the frame. Until 2026-12-07 the receive read the clock after the look and
+ * took the frame for late, or timed out. No duration is asserted: every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -38,6 +39,41 @@ class ReceiverStallTest {
         StreamConnection.afterEmptyFill = null;
     }
 
+    /**
+     * A whole frame arrives while the receiver is stalled past its poll's timeout right after an empty look:
+     * the poll returns it, not null.
+     */
+    @Test
+    void aFrameThatArrivedDuringAStallPastThePollsTimeoutIsReturned() throws Exception {
+        byte[] payload = {1, 2, 3};
+        byte[] frame = ByteBuffer.allocate(FrameCodec.HEADER_LENGTH + payload.length).putLong(payload.length)
+                .put(payload).array();
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (StreamConnection connection = StreamConnection.connect(listener.getLocalSocketAddress());
+                 Socket peer = listener.accept()) {
+                OutputStream out = peer.getOutputStream();
+                AtomicBoolean stalled = new AtomicBoolean();
+                StreamConnection.afterEmptyFill = () -> {
+                    if (stalled.getAndSet(true)) {
+                        return;
+                    }
+                    try {
+                        out.write(frame); // arrives while this receiver is stalled past its poll's timeout
+                        out.flush();
+                        Thread.sleep(FRAME_TIMEOUT.multipliedBy(2));
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                };
+                byte[] received = connection.poll(FRAME_TIMEOUT);
+                assertTrue(stalled.get(), "the seam ran");
+                assertArrayEquals(payload, received);
+            }
+        }
+    }
+
+    /** The rest of a frame under way arrives while the receiver is stalled past the frame timeout: it completes. */
     @Test
     void bytesThatArrivedDuringAStallAfterAnEmptyLookCompleteTheFrame() throws Exception {
         byte[] payload = new byte[1000];
