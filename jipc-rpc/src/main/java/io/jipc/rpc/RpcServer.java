@@ -196,6 +196,11 @@ public final class RpcServer<T> implements AutoCloseable {
     private final ThreadPoolExecutor callThreads;
     /** How long a thread of {@link #callThreads} waits for another call before it ends. */
     private static final long IDLE_CALL_THREAD_SECONDS = 10;
+    /**
+     * Tests only (RpcServerStallTest): run by a connection's reader when its wait for the HELLO found none,
+     * before it gives up on the connection, to stand for its stall there. Null otherwise.
+     */
+    static volatile Runnable afterHelloWait;
     /** Calls' deadlines and, once a client came through the mailbox, the periodic {@link #sweep()}. */
     private final ScheduledExecutorService deadlines;
     /** Whether the periodic {@link #sweep()} is scheduled (at the first HELLO through the mailbox). */
@@ -1304,6 +1309,16 @@ public final class RpcServer<T> implements AutoCloseable {
         connection.setReceiveLimit(Math.min(RpcFrame.MAX_HELLO, connection.options().maxFrameSize()));
         try {
             byte[] first = connection.poll(connection.options().connectTimeout());
+            if (first == null && !connection.isEndOfStream()) {
+                Runnable seam = afterHelloWait;
+                if (seam != null) {
+                    seam.run();
+                }
+                // no HELLO within the connect timeout: one look more, without waiting, before the connection is
+                // closed, so that a stall of this thread after its wait (a GC pause, a loaded host) does not turn
+                // away a client whose HELLO came meanwhile and waits unread (until 2026-12-07 it did)
+                first = connection.poll();
+            }
             if (first == null || !(RpcFrame.decode(first) instanceof RpcFrame.Hello hello)) {
                 return;
             }
