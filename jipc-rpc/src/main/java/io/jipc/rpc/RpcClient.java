@@ -959,17 +959,26 @@ public final class RpcClient<T> implements AutoCloseable {
     }
 
     /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
+    /**
+     * Tests only: run by the receiving caller right after a look that found no reply, before it decides
+     * on a timeout or a silent server, to stand for its stall there (a GC pause, a loaded host). Null
+     * otherwise.
+     */
+    static volatile Runnable afterEmptyPoll;
+
     private void receiveUntil(CompletableFuture<RpcFrame> reply, long deadline) throws InterruptedException, TimeoutException {
         long slice = Timeouts.nanos(options.livenessCheck());
         long lastHeard = System.nanoTime();
         while (!reply.isDone()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
-            }
+            // The clock is read before the look: what came before this instant is read by the look, so a
+            // stall of this thread (a GC pause, a loaded host) cannot time out a reply, or make a server
+            // silent, whose frame waits unread (until 2026-12-07 both were decided on a clock read after
+            // the look). Past the deadline, one more look is made at once.
+            long now = System.nanoTime();
+            long left = deadline - now;
             byte[] message;
             try {
-                message = transport.poll(Duration.ofNanos(Math.min(left, slice)));
+                message = transport.poll(left <= 0 ? Duration.ZERO : Duration.ofNanos(Math.min(left, slice)));
             } catch (RpcServerLostException e) {
                 breakWith(e);
                 return;
@@ -980,6 +989,13 @@ public final class RpcClient<T> implements AutoCloseable {
                 return;
             }
             if (message == null) {
+                if (left <= 0) {
+                    throw new TimeoutException();
+                }
+                Runnable seam = afterEmptyPoll;
+                if (seam != null) {
+                    seam.run();
+                }
                 if (!transport.serverAlive(serverToken)) {
                     breakWith(lost("the server of '" + name + "' (" + ProcessIdentity.describe(serverToken) + ") died"));
                 } else if (sessionEnded()) {
@@ -990,7 +1006,7 @@ public final class RpcClient<T> implements AutoCloseable {
                     if (heard - lastHeard > 0) {
                         lastHeard = heard;
                     }
-                    if (System.nanoTime() - lastHeard > Timeouts.nanos(options.peerTimeout())) {
+                    if (now - lastHeard > Timeouts.nanos(options.peerTimeout())) {
                         breakWith(lost("the server of '" + name + "' did not answer for "
                                 + Timeouts.text(options.peerTimeout())));
                     } else {
