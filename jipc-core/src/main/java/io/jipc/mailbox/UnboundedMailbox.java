@@ -131,14 +131,18 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * <p>Thread-safe. A handle maps the segment its senders use; the one it replaces is unmapped as
  * soon as no send of the handle is inside that mapping: each send counts itself in and out of the
  * handle and of the mapping it uses (four atomic instructions), and the send that leaves a replaced
- * mapping last unmaps it, whatever sends on the newer mappings do. So a drained mailbox's memory
- * is given back even by a sender that has gone quiet, the mappings of a handle whose threads send
- * back to back stay a few (until 2026-12-07 they were unmapped only once no thread at all was inside
- * a send, which several threads sending back to back almost never let happen: one mapping per
+ * mapping last unmaps it, whatever sends on the newer mappings do; a send leaves its mapping
+ * before it waits (for the append's lock or a sender slot). So the mappings of a handle whose threads
+ * send back to back stay a few (until 2026-12-07 they were unmapped only once no thread at all was
+ * inside a send, which several threads sending back to back almost never let happen: one mapping per
  * segment passed piled up until {@code mmap} failed with {@code ENOMEM} at
- * {@code vm.max_map_count} and the JVM aborted), and no unmapping can leave a claim unfinished.
+ * {@code vm.max_map_count} and the JVM aborted), and no unmapping leaves a claim unfinished. The
+ * handle's current send segment stays mapped until it sends again or closes, also once the receiver
+ * has unlinked it: a quiet sender keeps that one segment's memory.
  * {@link #close()} waits for the sends in progress on the handle (they never wait for room, and a
- * send waiting for a sender slot sees the close within a millisecond, so briefly) before it unmaps.
+ * send waiting for a sender slot sees the close within a millisecond, so briefly) before it unmaps;
+ * it gives up after 10 s (a send stopped inside its claim, in a debugger), and such a send's claim
+ * then holds the receiver up while its process lives, as a stopped sender's does.
  */
 public final class UnboundedMailbox implements AutoCloseable {
     /** Ceiling of {@link #create(String)}: 256 MiB of segment files. */
@@ -868,44 +872,51 @@ public final class UnboundedMailbox implements AutoCloseable {
             SlotWait slotWait = null; // made when this send first finds every slot held
             while (true) {
                 ChainSegment s = enterSendSegment();
+                boolean slotsHeld; // the claim found no room: every sender slot held (else the segment full)
                 try {
                     RecordRing ring = s.ring;
                     long position = ring.tryClaim(length);
                     if (position == RecordRing.FULL) {
                         if (s.retiring()) {
                             requireNewerSegment(s);
-                        } else if (ring.hasRoomFor(length)) {
-                            // every sender slot held, not full: wait for one, for at most the dead-sender
-                            // timeout, then append a newer segment as if this one were full (see offer's javadoc)
-                            if (slotWait == null) {
-                                slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
-                            }
-                            if (slotWait.napFor(s.index)) {
-                                checkOpen();
-                            } else if (!append(s.index)) {
-                                return false;
-                            }
-                        } else if (!append(s.index)) {
-                            return false;
+                            continue;
                         }
-                        continue;
+                        slotsHeld = ring.hasRoomFor(length);
+                    } else {
+                        try {
+                            AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
+                        } catch (Throwable e) { // the message's arena closed meanwhile: nothing is sent
+                            ring.abort(position);
+                            throw e;
+                        }
+                        // the claim's compare-and-set came first: see the class comment
+                        if (s.retiring()) {
+                            ring.abort(position);
+                            requireNewerSegment(s);
+                            continue;
+                        }
+                        ring.commit(position);
+                        return true;
                     }
-                    try {
-                        AscendingCopy.copy(message, offset, ring.buffer(), ring.payloadOffset(position), length);
-                    } catch (Throwable e) { // the message's arena closed meanwhile: nothing is sent
-                        ring.abort(position);
-                        throw e;
-                    }
-                    // the claim's compare-and-set came first: see the class comment
-                    if (s.retiring()) {
-                        ring.abort(position);
-                        requireNewerSegment(s);
-                        continue;
-                    }
-                    ring.commit(position);
-                    return true;
                 } finally {
                     leave(s);
+                }
+                // Out of the mapping before waiting for a slot or for the append's lock: a thread counted
+                // in a mapping while it waits keeps it mapped after the senders moved past it (until
+                // 2026-12-07 each sender queued on the append kept one: hundreds with 1000 threads)
+                if (slotsHeld) {
+                    // every sender slot held, not full: wait for one, for at most the dead-sender
+                    // timeout, then append a newer segment as if this one were full (see offer's javadoc)
+                    if (slotWait == null) {
+                        slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
+                    }
+                    if (slotWait.napFor(s.index)) {
+                        checkOpen();
+                        continue;
+                    }
+                }
+                if (!append(s.index)) {
+                    return false;
                 }
             }
         } catch (IllegalStateException e) {
