@@ -65,6 +65,17 @@ final class Blocking {
      */
     static <T> T await(Attempt<T> attempt, WaitWord word, WaitStrategy strategy, long deadlineNanos,
                        boolean checksHolders, BooleanSupplier othersMayProceed) throws InterruptedException {
+        return await(attempt, word, strategy, deadlineNanos, checksHolders, true, othersMayProceed);
+    }
+
+    /**
+     * As {@link #await(Attempt, WaitWord, WaitStrategy, long, boolean, BooleanSupplier)}, but an
+     * interrupted call checks the holders before it throws only if {@code interruptChecksHolders}: a
+     * barrier's arrival, whose check of dead parties breaks the round for all, withdraws instead.
+     */
+    static <T> T await(Attempt<T> attempt, WaitWord word, WaitStrategy strategy, long deadlineNanos,
+                       boolean checksHolders, boolean interruptChecksHolders, BooleanSupplier othersMayProceed)
+            throws InterruptedException {
         T result = attempt.attempt(false);
         if (result != null) {
             return result;
@@ -82,8 +93,11 @@ final class Blocking {
                 if (result != null) {
                     return result;
                 }
-                if (passed(deadlineNanos, now) || Thread.currentThread().isInterrupted()) {
-                    return lastTry(attempt, checksHolders); // interrupted: throws without a result
+                if (passed(deadlineNanos, now)) {
+                    return lastTry(attempt, checksHolders);
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    return lastTry(attempt, checksHolders && interruptChecksHolders); // throws without a result
                 }
                 if (strategy == WaitStrategy.YIELD) {
                     Thread.yield();
@@ -115,7 +129,8 @@ final class Blocking {
                     return result;
                 }
                 if (passed(deadlineNanos, now) || Thread.currentThread().isInterrupted()) {
-                    result = lastTry(attempt, checksHolders); // interrupted: throws without a result
+                    // interrupted (and not past the deadline): throws without a result
+                    result = lastTry(attempt, checksHolders && (interruptChecksHolders || passed(deadlineNanos, now)));
                     done = result != null;
                     return result;
                 }

@@ -693,10 +693,12 @@ public final class ProcessBarrier extends SyncHandle<ProcessBarrier> {
             throws InterruptedException, TimeoutException {
         Integer done;
         try {
+            // an interrupted arrival withdraws (below) without checking the parties: that check breaks
+            // the round for all when one died (as the timeout's last try does), against the javadoc
             done = await(check -> {
                 ensureOpen();
                 return ended(generation, entry, check) ? index : null;
-            }, deadlineNanos, tracked());
+            }, deadlineNanos, tracked(), false);
         } catch (InterruptedException e) {
             long withdrawal;
             try {

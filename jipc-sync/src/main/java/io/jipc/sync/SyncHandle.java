@@ -81,9 +81,19 @@ abstract sealed class SyncHandle<H extends SyncHandle<H>> implements AutoCloseab
      */
     final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders)
             throws InterruptedException {
+        return await(attempt, deadlineNanos, checksHolders, true);
+    }
+
+    /**
+     * As {@link #await(Blocking.Attempt, long, boolean)}; an interrupted call checks the holders before it
+     * throws only if {@code interruptChecksHolders} (see {@link Blocking}).
+     */
+    final <T> T await(Blocking.Attempt<T> attempt, long deadlineNanos, boolean checksHolders,
+                      boolean interruptChecksHolders) throws InterruptedException {
         enter();
         try {
-            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders, this::sleepersMayProceed);
+            return Blocking.await(attempt, word, waitStrategy, deadlineNanos, checksHolders, interruptChecksHolders,
+                    this::sleepersMayProceed);
         } catch (IllegalStateException unmapped) {
             throw closedDuring(unmapped);
         } finally {
