@@ -210,6 +210,17 @@ public final class RpcChild {
         say("CLOSED");
     }
 
+    /** Says {@code NEXT} and how a further call ends: its result, or the simple name of what it threw. */
+    private static void sayNext(RpcClient<Bank> client) {
+        String next;
+        try {
+            next = String.valueOf(client.stub().balance("x"));
+        } catch (RuntimeException e) {
+            next = e.getClass().getSimpleName();
+        }
+        say("NEXT " + next);
+    }
+
     private static void small(String name, int maxReplySize) throws Exception {
         try (RpcClient<Bank> client = RpcClient.connect(name, Bank.class,
                 RpcClient.Options.defaults().withMaxReplySize(maxReplySize))) {
@@ -217,13 +228,7 @@ public final class RpcChild {
             client.stub().balance("x"); // sent after the sleeping call: that one is taken, or is about to be
             say("HOLDING " + client.clientId());
             say("PENDING " + outcome(pending));
-            String next;
-            try {
-                next = String.valueOf(client.stub().balance("x"));
-            } catch (RuntimeException e) {
-                next = e.getClass().getSimpleName();
-            }
-            say("NEXT " + next);
+            sayNext(client);
         }
     }
 
@@ -240,13 +245,7 @@ public final class RpcChild {
                 called = e.getClass().getSimpleName();
             }
             say("CALLED " + called);
-            String next;
-            try {
-                next = String.valueOf(client.stub().balance("x"));
-            } catch (RuntimeException e) {
-                next = e.getClass().getSimpleName();
-            }
-            say("NEXT " + next);
+            sayNext(client);
         }
     }
 

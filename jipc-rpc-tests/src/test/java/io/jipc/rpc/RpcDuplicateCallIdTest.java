@@ -10,7 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -94,16 +93,7 @@ class RpcDuplicateCallIdTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.sleep(5);
-        }
-    }
-
-    private static URI uri(RpcServer<?> server) {
-        return URI.create("tcp://127.0.0.1:" + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/"
-                + server.name());
+        RpcTestWaits.await(WAIT, condition, what);
     }
 
     /**
@@ -135,7 +125,7 @@ class RpcDuplicateCallIdTest {
                 await(() -> service.inside.get() == 0, service.inside.get() + " calls of the peers gone still run");
                 assertEquals(service.started.get(), service.interrupted.get(), "calls that saw no interrupt");
                 await(() -> server.clientCount() == 0, "the peers are still known");
-                try (RpcClient<Held> legit = RpcClient.connect(uri(server), Held.class,
+                try (RpcClient<Held> legit = RpcClient.connect(RpcTestWaits.tcpUri(server), Held.class,
                         RpcClient.Options.defaults().withCallTimeout(WAIT))) {
                     assertEquals("served", legit.stub().echo("served"));
                     assertEquals("served too", legit.stub().echo("served too"));

@@ -13,9 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,16 +80,7 @@ class RpcServerLimitsTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.sleep(5);
-        }
-    }
-
-    private static URI uri(RpcServer<?> server) {
-        return URI.create("tcp://127.0.0.1:" + ((InetSocketAddress) server.tcpAddress().orElseThrow()).getPort() + "/"
-                + server.name());
+        RpcTestWaits.await(WAIT, condition, what);
     }
 
     /**
@@ -122,7 +111,7 @@ class RpcServerLimitsTest {
             });
             try {
                 await(() -> sent.get() >= 2_000 && service.inside.get() >= 4, "the flood did not start");
-                try (RpcClient<Gated> other = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults());
+                try (RpcClient<Gated> other = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults());
                      RpcClient<Gated> local = RpcClient.connect("flood", Gated.class)) {
                     assertEquals("tcp", other.stub().echo("tcp"));
                     assertEquals("mailbox", local.stub().echo("mailbox"));
@@ -134,7 +123,7 @@ class RpcServerLimitsTest {
                 service.gate.countDown();
             }
             await(() -> server.clientCount() == 0, "the flooding client is still known");
-            try (RpcClient<Gated> after = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())) {
+            try (RpcClient<Gated> after = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults())) {
                 assertEquals(7, after.stub().hold(new byte[7]));
             }
             assertTrue(service.most.get() <= 4, "at most " + service.most.get());
@@ -200,7 +189,7 @@ class RpcServerLimitsTest {
         RpcClient.Options bounded = RpcClient.Options.defaults().withCallTimeout(WAIT); // a call never answered fails
         try (RpcServer<Gated> server = RpcServer.builder("nothreads", Gated.class, service).maxCalls(1)
                 .callThreadFactory(noThreads).listen(new InetSocketAddress("127.0.0.1", 0)).start();
-             RpcClient<Gated> tcp = RpcClient.connect(uri(server), Gated.class, bounded);
+             RpcClient<Gated> tcp = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, bounded);
              RpcClient<Gated> local = RpcClient.connect("nothreads", Gated.class, bounded)) {
             for (int i = 1; i <= 3; i++) {
                 assertEquals("tcp " + i, tcp.stub().echo("tcp " + i));
@@ -241,7 +230,7 @@ class RpcServerLimitsTest {
         try (RpcServer<Gated> server = RpcServer.builder("nothreads2", Gated.class, service).maxCalls(1)
                 .callThreadFactory(noThreads).listen(new InetSocketAddress("127.0.0.1", 0)).start();
              RpcClient<Gated> local = RpcClient.connect("nothreads2", Gated.class, bounded);
-             RpcClient<Gated> tcp = RpcClient.connect(uri(server), Gated.class, bounded
+             RpcClient<Gated> tcp = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, bounded
                      .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(PEER_TIMEOUT))) {
             CompletableFuture<Integer> holding = local.async(g -> g.hold(new byte[1]));
             await(() -> service.inside.get() == 1, "the holding call did not start");
@@ -276,7 +265,7 @@ class RpcServerLimitsTest {
         GatedService service = new GatedService();
         try (RpcServer<Gated> server = RpcServer.builder("patient", Gated.class, service).maxCallsPerConnection(1)
                 .listen(new InetSocketAddress("127.0.0.1", 0)).start();
-             RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults()
+             RpcClient<Gated> client = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults()
                      .withLivenessCheck(Duration.ofMillis(20)).withPeerTimeout(PEER_TIMEOUT))) {
             CompletableFuture<Integer> first = client.async(g -> g.hold(new byte[1]));
             await(() -> service.inside.get() == 1, "the first call did not start");
@@ -306,7 +295,7 @@ class RpcServerLimitsTest {
             }
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (true) { // refused (closed at once) while the silent ones fill the listener
-                try (RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())) {
+                try (RpcClient<Gated> client = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults())) {
                     assertEquals("heard", client.stub().echo("heard"));
                     break;
                 } catch (RpcException | JipcException refused) {
@@ -352,7 +341,7 @@ class RpcServerLimitsTest {
                 assertInstanceOf(RpcFrame.Refused.class, RpcFrame.decode(other.poll(WAIT)));
             }
             String large = "x".repeat(RpcFrame.MAX_HELLO * 4);
-            try (RpcClient<Gated> client = RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())) {
+            try (RpcClient<Gated> client = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults())) {
                 assertEquals(large, client.stub().echo(large));
             }
         }
@@ -532,7 +521,7 @@ class RpcServerLimitsTest {
         try (RpcServer<Gated> server = RpcServer.builder("closedlater", Gated.class, service)
                 .listen(new InetSocketAddress("127.0.0.1", 0)).start()) {
             for (int round = 0; round < 30; round++) {
-                RpcClient<Gated> client = tcp ? RpcClient.connect(uri(server), Gated.class, RpcClient.Options.defaults())
+                RpcClient<Gated> client = tcp ? RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class, RpcClient.Options.defaults())
                         : RpcClient.connect("closedlater", Gated.class);
                 CompletableFuture<Integer> waiting = client.async(g -> g.hold(new byte[1]));
                 await(() -> service.inside.get() == 1, "the call did not start");

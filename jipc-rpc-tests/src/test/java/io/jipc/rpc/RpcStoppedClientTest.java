@@ -303,10 +303,6 @@ class RpcStoppedClientTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + LONG.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.sleep(5);
-        }
+        RpcTestWaits.await(LONG, condition, what);
     }
 }
