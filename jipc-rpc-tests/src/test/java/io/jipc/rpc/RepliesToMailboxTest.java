@@ -60,7 +60,7 @@ class RepliesToMailboxTest {
             assertTrue(Mailbox.destroy("replies-to-removed-mailbox"));
             assertTrue(replies.clientGone());
             byte[] closing = RpcFrame.encode(new RpcFrame.Closing("session ended"));
-            assertTrue(replies.notice(closing), "placed: nothing owed");
+            assertTrue(replies.notice(closing, true), "placed: nothing owed");
             assertArrayEquals(closing, mailbox.poll(Duration.ofSeconds(10)), "the CLOSING is in the mailbox");
         }
     }

@@ -27,10 +27,11 @@ sealed interface Replies {
 
     /**
      * Best effort, for a client about to be forgotten: sends {@code frame} if the client lives and
-     * there is room within a moment (100 ms); nothing over a connection, whose closing tells. False
-     * if the client lives and there was no room: the frame is still owed (the server retries it).
+     * there is room at once, or (if {@code waitForRoom}) within a moment (100 ms); nothing over a
+     * connection, whose closing tells. False if the client lives and there was no room: the frame is
+     * still owed (the server retries it).
      */
-    boolean notice(byte[] frame);
+    boolean notice(byte[] frame, boolean waitForRoom);
 
     /** One try of a send: true sent, false the client is gone, null try again; an interrupt means try again. */
     interface Attempt {
@@ -142,13 +143,13 @@ sealed interface Replies {
          * itself.) A CLOSING owed to such a mailbox is not retried: the sweep counts it gone.
          */
         @Override
-        public boolean notice(byte[] frame) {
+        public boolean notice(byte[] frame, boolean waitForRoom) {
             if (!ProcessIdentity.isAlive(clientToken)) {
                 return true;
             }
             boolean interrupted = Thread.interrupted();
             try {
-                return mailbox.offer(frame, SLICE);
+                return waitForRoom ? mailbox.offer(frame, SLICE) : mailbox.offer(frame);
             } catch (InterruptedException | RuntimeException e) {
                 return true; // dropped: the mailbox is unusable, nothing later would do better
             } finally {
@@ -206,7 +207,7 @@ sealed interface Replies {
         }
 
         @Override
-        public boolean notice(byte[] frame) {
+        public boolean notice(byte[] frame, boolean waitForRoom) {
             return true; // the connection's end tells the client
         }
 

@@ -1469,7 +1469,10 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
                     cancel.callId());
-            case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()));
+            // a client that says BYE is closing: its CLOSING (owed to the sweep if there is no room at once)
+            // matters only if another process sent the BYE, so the taking thread does not wait for room
+            // (until 2026-12-07 it waited up to 100 ms, every other client's requests with it)
+            case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()), false);
             case RpcFrame.Ping ping -> {
                 if (connected != null) { // over a connection: the client checks that this server still answers
                     send(connected, RpcFrame.encode(new RpcFrame.Pong(ping.nonce())));
@@ -1872,7 +1875,7 @@ public final class RpcServer<T> implements AutoCloseable {
      * either had started, and is interrupted, or never starts), tells a client whose
      * process lives (through its reply mailbox) with a CLOSING that its session is over, and releases
      * its reply channel (removing a dead client's reply mailbox). If the reply mailbox has no room for
-     * the CLOSING within 100 ms, it stays open and each {@link #sweep()} tries again until the CLOSING
+     * the CLOSING within 100 ms (at once, for a BYE), it stays open and each {@link #sweep()} tries again until the CLOSING
      * is placed or the client is gone. The CLOSING matters when the client did not say the BYE itself
      * (any process of the same user can write into the request mailbox), was taken for gone, or left
      * its replies untaken for {@link Builder#replyTimeout}: its pending calls and
@@ -1881,6 +1884,11 @@ public final class RpcServer<T> implements AutoCloseable {
      * CALL does not say where to).
      */
     private void forget(Client client) {
+        forget(client, true);
+    }
+
+    /** {@link #forget(Client)}, the CLOSING waiting for room in the reply mailbox only if {@code waitForRoom}. */
+    private void forget(Client client, boolean waitForRoom) {
         if (client == null || clients.remove(client.id) == null) {
             return;
         }
@@ -1900,7 +1908,7 @@ public final class RpcServer<T> implements AutoCloseable {
         // on their way to a thread) never do (until 2026-12-06 a call whose arguments were still decoding ran
         // once they were, for a client gone, its answer dropped)
         client.running.values().forEach(RunningCall::forget);
-        if (!closed && !client.replies.notice(closing(sessionEnded, client.maxReply)) // close() says CLOSING itself
+        if (!closed && !client.replies.notice(closing(sessionEnded, client.maxReply), waitForRoom) // close() says CLOSING itself
                 && client.replies instanceof Replies.ToMailbox mailbox) {
             owedClosings.put(client.id, mailbox); // its mailbox was full: the sweep tells it when there is room
             if (!closed || !owedClosings.remove(client.id, mailbox)) {
