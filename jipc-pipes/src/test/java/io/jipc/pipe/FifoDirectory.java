@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fixture of the FIFO tests: a temporary directory of their own for each test ({@link #dir}),
- * removed after it with the FIFOs in it; anything else left there fails the test.
+ * removed after it with the FIFOs in it; anything else left there fails the test. Also the wait for
+ * the read opens' helper threads to end ({@link #awaitNoHelperThread}).
  */
 abstract class FifoDirectory {
     private final String prefix;
@@ -41,5 +43,19 @@ abstract class FifoDirectory {
             }
         }
         Files.delete(dir);
+    }
+
+    /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
+    static void awaitNoHelperThread() throws InterruptedException {
+        long alive = 0;
+        for (int i = 0; i < 600; i++) {
+            alive = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count();
+            if (alive == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(0, alive, "helper threads left blocked in open");
     }
 }

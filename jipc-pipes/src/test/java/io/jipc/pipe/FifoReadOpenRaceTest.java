@@ -150,18 +150,4 @@ class FifoReadOpenRaceTest extends FifoDirectory {
         waiting.join();
         awaitNoHelperThread();
     }
-
-    /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
-    private static void awaitNoHelperThread() throws InterruptedException {
-        long alive = 0;
-        for (int i = 0; i < 600; i++) {
-            alive = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count();
-            if (alive == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        assertEquals(0, alive, "helper threads left blocked in open");
-    }
 }

@@ -448,20 +448,6 @@ class FifoTest extends FifoDirectory {
         awaitNoHelperThread();
     }
 
-    /** Waits (at most a minute) until no {@code jipc-fifo-open-*} helper thread is alive. */
-    private static void awaitNoHelperThread() throws InterruptedException {
-        long alive = 0;
-        for (int i = 0; i < 600; i++) {
-            alive = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("jipc-fifo-open-")).filter(Thread::isAlive).count();
-            if (alive == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        assertEquals(0, alive, "helper threads left blocked in open");
-    }
-
     @Test
     void aWaitingOpenIsInterruptible() throws Exception {
         Path fifo = fifo("interrupted");

@@ -65,9 +65,7 @@ class ZkSilentCloseTest {
             try {
                 Watch watch = names.watch("silent/", event -> { });
                 goSilent(proxy, names);
-                CompletableFuture<Void> closed = CompletableFuture.runAsync(watch::close);
-                closed.get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
-                assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
+                closeWithinTheSilence(proxy, watch::close);
                 assertTrue(names.connected(), "the close waited until the client gave the silent connection up");
             } finally {
                 proxy.silent(false);
@@ -93,9 +91,7 @@ class ZkSilentCloseTest {
             try {
                 Registration held = names.register("silent/closed", NameRecord.of("test", "1", "x"));
                 goSilent(proxy, names);
-                CompletableFuture<Void> closed = CompletableFuture.runAsync(held::close);
-                closed.get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
-                assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
+                closeWithinTheSilence(proxy, held::close);
                 assertTrue(names.connected(), "the close waited until the client gave the silent connection up");
                 proxy.silent(false);
                 proxy.dropAll();
@@ -118,13 +114,21 @@ class ZkSilentCloseTest {
                 names.register("silent/held", NameRecord.of("test", "1", "x"));
                 names.watch("silent/", event -> { });
                 goSilent(proxy, names);
-                CompletableFuture<Void> closed = CompletableFuture.runAsync(names::close);
-                closed.get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
-                assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
+                closeWithinTheSilence(proxy, names::close);
             } finally {
                 proxy.silent(false);
                 names.close();
             }
         }
+    }
+
+    /**
+     * Runs {@code close} (under a hang guard) while the proxy keeps the connection silent, and checks
+     * that it returned while the client still held that silent connection (it did not wait until the
+     * client gave it up).
+     */
+    private static void closeWithinTheSilence(ZkSilentProxy proxy, Runnable close) throws Exception {
+        CompletableFuture.runAsync(close).get(GUARD_SECONDS, TimeUnit.SECONDS); // a hang guard
+        assertEquals(1, proxy.silentConnections(), "the close waited until the client gave the silent connection up");
     }
 }
