@@ -65,6 +65,7 @@ public final class NamingChild {
                 }
                 case "race" -> {
                     int rounds = Integer.parseInt(args[1]);
+                    int offset = Integer.parseInt(args[2]); // this racer's first name: see the test
                     List<Registration> won = new ArrayList<>();
                     int lost = 0;
                     say("READY");
@@ -76,9 +77,10 @@ public final class NamingChild {
                         // the racer that ran first stayed ahead and won every name (CI saw one winner in
                         // three races in a row): the others slept in the directory lock's backoff
                         sleepUntil(TimeUnit.MILLISECONDS.toNanos(start + 10L * round));
-                        for (int p = 2; p < args.length; p++) {
+                        for (int p = 3; p < args.length; p++) {
                             try {
-                                won.add(names.register(args[p] + round, NameRecord.of("race", "", "")));
+                                won.add(names.register(args[p] + (round + offset) % rounds,
+                                        NameRecord.of("race", "", "")));
                             } catch (NameTakenException taken) {
                                 lost++;
                             }
