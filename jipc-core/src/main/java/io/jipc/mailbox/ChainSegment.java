@@ -213,17 +213,23 @@ final class ChainSegment implements AutoCloseable {
      * compare-and-set, so that of the threads that try at once one unmaps, and no later
      * {@link #enter()} succeeds). For a sender's mapping that senders have moved past: called by the
      * thread that moved them on, and by each that leaves it last afterwards, so that it is unmapped
-     * once the last send that could use it has left.
+     * once the last send that could use it has left; and by the handle's close, for each mapping of
+     * its senders, until it returns true.
+     *
+     * @return true if no send can be inside any more: unmapped by this call or earlier (by another
+     *         thread, whose unmapping may still be under way); false while sends are inside
      */
-    void closeIfUnused() {
+    boolean closeIfUnused() {
         if (USERS.compareAndSet(this, 0, UNMAPPED)) {
             close();
+            return true;
         }
+        return (int) USERS.getVolatile(this) == UNMAPPED;
     }
 
     /**
      * Unmaps the file whatever the count, with no later {@link #enter()} succeeding: for a
-     * handle's close once its sends are gone (or it has waited for them long enough).
+     * handle's close that has waited long enough for the sends inside to leave.
      */
     void closeForSenders() {
         USERS.getAndSet(this, UNMAPPED);

@@ -2,6 +2,7 @@ package io.jipc.mailbox;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -20,8 +21,14 @@ final class SendsInside {
 
     /** Waits until {@code inside} reads 0, at most 10 s. */
     static void awaitNone(IntSupplier inside) {
+        awaitUntil(() -> inside.getAsInt() == 0);
+    }
+
+    /** Waits until {@code done} returns true, at most 10 s; returns its last answer. */
+    static boolean awaitUntil(BooleanSupplier done) {
         long start = System.nanoTime();
-        for (int i = 0; inside.getAsInt() != 0 && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
+        boolean finished;
+        for (int i = 0; !(finished = done.getAsBoolean()) && System.nanoTime() - start < CLOSE_WAIT_NANOS; i++) {
             if (i < 100) {
                 Thread.onSpinWait();
             } else if (i < 200) {
@@ -30,5 +37,6 @@ final class SendsInside {
                 LockSupport.parkNanos(PARK_NANOS);
             }
         }
+        return finished;
     }
 }

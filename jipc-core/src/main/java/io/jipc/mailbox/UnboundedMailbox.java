@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
@@ -130,7 +129,7 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  *
  * <p>Thread-safe. A handle maps the segment its senders use; the one it replaces is unmapped as
  * soon as no send of the handle is inside that mapping: each send counts itself in and out of the
- * handle and of the mapping it uses (four atomic instructions), and the send that leaves a replaced
+ * mapping it uses (two atomic instructions), and the send that leaves a replaced
  * mapping last unmaps it, whatever sends on the newer mappings do; a send leaves its mapping
  * before it waits (for the append's lock or a sender slot). So the mappings of a handle whose threads
  * send back to back stay a few (until 2026-12-07 they were unmapped only once no thread at all was
@@ -139,7 +138,7 @@ import static io.jipc.mailbox.UnboundedMailboxDescriptor.WAIT_STRATEGY_OFFSET;
  * {@code vm.max_map_count} and the JVM aborted), and no unmapping leaves a claim unfinished. The
  * handle's current send segment stays mapped until it sends again or closes, also once the receiver
  * has unlinked it: a quiet sender keeps that one segment's memory.
- * {@link #close()} waits for the sends in progress on the handle (they never wait for room, and a
+ * {@link #close()} waits for the sends inside its mappings (they never wait for room in there, and a
  * send waiting for a sender slot sees the close within a millisecond, so briefly) before it unmaps;
  * it gives up after 10 s (a send stopped inside its claim, in a debugger), and such a send's claim
  * then holds the receiver up while its process lives, as a stopped sender's does.
@@ -156,15 +155,6 @@ public final class UnboundedMailbox implements AutoCloseable {
     private static final int DRAIN_BATCH = 256;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle INSIDE;
-
-    static {
-        try {
-            INSIDE = MethodHandles.lookup().findVarHandle(UnboundedMailbox.class, "inside", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
     /** Control files (by file key) that a handle of this process receives from. */
     private static final Set<String> RECEIVING = new HashSet<>();
 
@@ -185,9 +175,11 @@ public final class UnboundedMailbox implements AutoCloseable {
     // ---- sending: the segment this handle's senders use (one they moved past is unmapped by its last user)
     private volatile ChainSegment sendSegment;
     private final Object sendLock = new Object();
-    /** Threads of this handle inside a send: {@link #close()} unmaps once there are none. */
-    @SuppressWarnings("unused") // accessed through INSIDE
-    private volatile int inside;
+    /**
+     * Mappings the senders moved past while sends were inside them (each is unmapped by the last to
+     * leave it; {@link #close()} waits for those): guarded by {@link #sendLock}, pruned at each move.
+     */
+    private final List<ChainSegment> passed = new ArrayList<>();
 
     // ---- receiving: guarded by the receiving role
     private final ProcessRole receiving = new ProcessRole(this::takeReceiverLease);
@@ -651,15 +643,7 @@ public final class UnboundedMailbox implements AutoCloseable {
         } catch (InternalError truncated) { // SIGBUS beyond a file's end, as HotSpot reports it
             fault = truncated;
         }
-        awaitSendersGone();
-        synchronized (sendLock) {
-            // the mappings senders moved past were unmapped by their last users, once the sends
-            // were gone; a send still inside after the wait's 10 s unmaps its own when it leaves
-            ChainSegment s = sendSegment;
-            if (s != null) {
-                s.closeForSenders();
-            }
-        }
+        closeSenderMappings();
         try {
             closeReceiver();
         } catch (InternalError truncated) { // giving a lease back; the mappings are released all the same
@@ -676,12 +660,28 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * Waits until no thread of this handle is inside a send (a send never waits for room, so this
-     * is short), so that no claim of this handle is left unfinished by the unmapping: new sends see
-     * {@code closed} (set before) and leave at once. Gives up after 10 s.
+     * Unmaps the senders' mappings once no send of this handle is inside them (a send never waits
+     * for room in there, so this is short), so that no claim of this handle is left unfinished by the
+     * unmapping, nor a commit's ring of the doorbell, which is in the control file. Under
+     * {@link #sendLock}, so that no send maps a newer segment meanwhile (they check {@code closed},
+     * set before, under it); a send that tries to enter a mapping once it is unmapped sees
+     * {@code closed}. Gives up waiting after 10 s and unmaps anyway.
      */
-    private void awaitSendersGone() {
-        SendsInside.awaitNone(() -> (int) INSIDE.getVolatile(this));
+    private void closeSenderMappings() {
+        synchronized (sendLock) {
+            List<ChainSegment> mapped = new ArrayList<>(passed);
+            if (sendSegment != null) {
+                mapped.add(sendSegment);
+            }
+            SendsInside.awaitUntil(() -> {
+                mapped.removeIf(ChainSegment::closeIfUnused);
+                return mapped.isEmpty();
+            });
+            for (ChainSegment s : mapped) { // sends stopped inside for 10 s (a debugger)
+                s.closeForSenders();
+            }
+            passed.clear();
+        }
     }
 
     /**
@@ -865,12 +865,10 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     private boolean offer(MemorySegment message, long offset, int length) {
         MessageMemory.requireAccessible(message, "nothing was sent");
-        // counted in before `closed` is read, and before any mapping is: see awaitSendersGone
-        INSIDE.getAndAdd(this, 1);
         try {
-            checkOpen();
             SlotWait slotWait = null; // made when this send first finds every slot held
             while (true) {
+                checkOpen(); // a close waits for the sends inside its mappings: see closeSenderMappings
                 ChainSegment s = enterSendSegment();
                 boolean slotsHeld; // the claim found no room: every sender slot held (else the segment full)
                 try {
@@ -911,7 +909,6 @@ public final class UnboundedMailbox implements AutoCloseable {
                         slotWait = new SlotWait(ringConfig.stallTimeoutNanos());
                     }
                     if (slotWait.napFor(s.index)) {
-                        checkOpen();
                         continue;
                     }
                 }
@@ -921,8 +918,6 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
         } catch (IllegalStateException e) {
             throw closed ? closedException(e) : e;
-        } finally {
-            INSIDE.getAndAdd(this, -1);
         }
     }
 
@@ -967,9 +962,9 @@ public final class UnboundedMailbox implements AutoCloseable {
     }
 
     /**
-     * The segment senders send to: {@code last}, mapped (the caller is counted {@link #inside} and
-     * in no mapping). The mapping it replaces is unmapped at once if no send is in it, else by the
-     * last send to {@linkplain #leave leave} it.
+     * The segment senders send to: {@code last}, mapped (the caller is in no mapping). The mapping
+     * it replaces is unmapped at once if no send is in it, else by the last send to
+     * {@linkplain #leave leave} it (and {@link #passed} holds it until then, for a close).
      */
     private ChainSegment sendSegment() {
         long last = last();
@@ -997,8 +992,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                     throw unusableSegment(last, e);
                 }
                 sendSegment = next;
-                if (s != null) {
-                    s.closeIfUnused(); // after the write above: see leave
+                if (s != null && !s.closeIfUnused()) { // after the write above: see leave
+                    passed.removeIf(ChainSegment::closeIfUnused);
+                    passed.add(s); // its last send unmaps it; a close waits for that
                 }
                 return next;
             }
