@@ -798,8 +798,10 @@ public final class UnboundedMailbox implements AutoCloseable {
      * held then (by senders killed mid-send, whose slots come back only once a receiver has
      * skipped their claims, or by stopped ones) are left behind: the send appends a newer segment,
      * as for a full one, and sends there; false if the ceiling forbids it. An interrupted thread
-     * does not wait for a slot (it appends at once) and keeps its interrupt status. A
-     * {@link #close()} of the handle ends the wait with {@link ClosedException}.
+     * waits for a slot only 100 µs (spinning and yielding) and then appends, keeping its interrupt
+     * status; if the ceiling forbids that append, it waits on, through the interrupt, up to the
+     * dead-sender timeout before it returns false. A {@link #close()} of the handle ends the wait
+     * with {@link ClosedException}.
      *
      * @throws ClosedException if this handle is (or is being) closed; nothing was sent
      */
@@ -913,6 +915,11 @@ public final class UnboundedMailbox implements AutoCloseable {
                     }
                 }
                 if (!append(s.index)) {
+                    // the ceiling: a send that left its segment before the bound (interrupted) waits
+                    // on for a slot there, and fails only once the slots stayed held that long
+                    if (slotsHeld && slotWait.napThroughInterrupt(s.index)) {
+                        continue;
+                    }
                     return false;
                 }
             }

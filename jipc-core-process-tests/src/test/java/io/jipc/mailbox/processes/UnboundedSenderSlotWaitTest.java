@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * send (the fault point {@code after-tail-move}: the claim moved the tail, the slot is owned by the
  * dead process), and no receiver running: such a slot comes back only once a receiver has skipped
  * the dead claim. A send of a live process must not wait for it: after at most the dead-sender
- * timeout (at once if its thread is interrupted) it appends a newer segment and sends there, or,
+ * timeout (after 100 µs if its thread is interrupted) it appends a newer segment and sends there, or,
  * if the ceiling forbids another segment, {@code offer} returns false and {@code put} throws
  * {@link MailboxCeilingException}. A receiver that comes later skips the dead claims, retires the
  * segment left behind and receives every committed message once, in each sender's order.
@@ -136,7 +136,7 @@ class UnboundedSenderSlotWaitTest {
     /**
      * With a dead-sender timeout far beyond the test's, only an interrupt or a close can end a
      * send's wait for a slot: a close of the handle ends it with {@link ClosedException} (and
-     * returns), an interrupted send appends at once and keeps its interrupt status.
+     * returns), an interrupted send appends after a 100 µs look and keeps its interrupt status.
      */
     @Test
     void anInterruptOrACloseEndsTheWaitForASlot() throws Exception {
