@@ -289,6 +289,48 @@ class StreamServerLifecycleTest {
         }
     }
 
+    /**
+     * A TCP server goes on serving after {@code accept4} passed on a new connection's network error as its
+     * own ({@code EPROTO}, made by the seam {@code Sockets.afterAccept4}: loopback does not provoke one; the
+     * man page says to treat these as {@code EAGAIN}): that client is lost (end of stream), the next one is
+     * served. Until 2026-12-07 the error ended the acceptor: the server looked open and served no client again.
+     */
+    @Test
+    void aTcpServerServesOnAfterAcceptPassesOnANewConnectionsNetworkError() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        try (StreamServer tcp = StreamServer.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                ServerOptions.defaults().withCloseGrace(Duration.ZERO))) {
+            afterAccept4(fd -> {
+                if (failures.getAndDecrement() <= 0) {
+                    return 0;
+                }
+                io.jipc.platform.Libc.close(fd); // as the kernel: that connection is gone
+                return 71; // EPROTO
+            });
+            tcp.start(connection -> connection.put(connection.take()));
+            try (StreamConnection lost = StreamConnection.connect(tcp.localAddress())) {
+                org.junit.jupiter.api.Assertions.assertNull(lost.poll(Duration.ofSeconds(60)));
+                assertTrue(lost.isEndOfStream(), "the first client's connection is still open");
+            }
+            try (StreamConnection client = StreamConnection.connect(tcp.localAddress())) {
+                client.put(new byte[] {4});
+                byte[] echo = client.poll(Duration.ofSeconds(60)); // a hang guard
+                org.junit.jupiter.api.Assertions.assertNotNull(echo, "the next client is not served");
+                assertEquals(4, echo[0]);
+            }
+            assertFalse(tcp.isClosed());
+        } finally {
+            afterAccept4(null);
+        }
+    }
+
+    /** Sets the seam {@code Sockets.afterAccept4} (package-private in io.jipc.platform; the tests run on the class path). */
+    private static void afterAccept4(java.util.function.IntUnaryOperator seam) throws ReflectiveOperationException {
+        java.lang.reflect.Field field = io.jipc.platform.Sockets.class.getDeclaredField("afterAccept4");
+        field.setAccessible(true);
+        field.set(null, seam);
+    }
+
     @Test
     void acceptOnAStartedServerIsRefused() {
         server.start(connection -> { });

@@ -94,6 +94,65 @@ class SocketsTest {
         }
     }
 
+    /**
+     * A new TCP connection's network error that {@code accept4} passes on as its own (here {@code EPROTO},
+     * made by the seam {@link Sockets#afterAccept4}: loopback does not provoke one) is a connection lost,
+     * not a failure of the listener: accept says none was pending (-1) and the next call accepts the next
+     * connection. Until 2026-12-07 it was thrown, and ended a server's acceptor. A Unix-domain
+     * {@code accept4} passes on no such error: there it is thrown.
+     */
+    @Test
+    void aNewTcpConnectionsPendingNetworkErrorIsTreatedAsEagainAndAUnixOneIsThrown(
+            @TempDir(factory = ShmTempDir.class) Path dir) {
+        SocketAddress unix = UnixDomainSocketAddress.of(dir.resolve("e.sock"));
+        int tcpListener = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM);
+        int unixListener = Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
+        int[] clients = {Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM),
+                Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM), Sockets.socket(Sockets.AF_UNIX, Sockets.SOCK_STREAM)};
+        int server = -1;
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        Sockets.afterAccept4 = fd -> {
+            if (failures.getAndDecrement() <= 0) {
+                return 0;
+            }
+            Libc.close(fd); // as the kernel: that connection is gone
+            return 71; // EPROTO
+        };
+        try {
+            Sockets.bind(tcpListener, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress tcp = Sockets.localAddress(tcpListener);
+            Sockets.listen(tcpListener, 4, tcp);
+            for (int i = 0; i < 2; i++) {
+                if (Sockets.connect(clients[i], tcp) != 0) {
+                    assertTrue((Sockets.poll(clients[i], Sockets.POLLOUT, 10_000) & Sockets.POLLOUT) != 0);
+                    assertEquals(0, Sockets.socketError(clients[i]));
+                }
+            }
+            failures.set(1);
+            assertEquals(-1, Sockets.accept(tcpListener, tcp), "the first connection's EPROTO: as EAGAIN");
+            assertTrue((Sockets.poll(tcpListener, Sockets.POLLIN, 10_000) & Sockets.POLLIN) != 0, "the second waits");
+            server = Sockets.accept(tcpListener, tcp);
+            assertTrue(server >= 0, "the second connection is accepted");
+
+            Sockets.bind(unixListener, unix);
+            Sockets.listen(unixListener, 4, unix);
+            assertEquals(0, Sockets.connect(clients[2], unix));
+            failures.set(1);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> Sockets.accept(unixListener, unix));
+            assertEquals(71, e.errno(), e.getMessage()); // EPROTO
+        } finally {
+            Sockets.afterAccept4 = null;
+            for (int client : clients) {
+                Libc.close(client);
+            }
+            if (server >= 0) {
+                Libc.close(server);
+            }
+            Libc.close(tcpListener);
+            Libc.close(unixListener);
+        }
+    }
+
     @Test
     void errorsNameTheCallAndTheAddress(@TempDir(factory = ShmTempDir.class) Path dir) {
         UnixDomainSocketAddress nowhere = UnixDomainSocketAddress.of(dir.resolve("none.sock"));

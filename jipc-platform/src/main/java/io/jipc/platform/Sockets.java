@@ -17,6 +17,7 @@ import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.IntUnaryOperator;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -90,6 +91,12 @@ public final class Sockets {
     private static final int TCP_USER_TIMEOUT = 18;
     private static final int TCP_INFO = 11;
     private static final int ENOPROTOOPT = 92;
+    private static final int ENONET = 64;
+    private static final int EPROTO = 71;
+    private static final int ENETDOWN = 100;
+    private static final int ENETUNREACH = 101;
+    private static final int EHOSTDOWN = 112;
+    private static final int EHOSTUNREACH = 113;
     /** Where {@code tcpi_bytes_acked} (a {@code __u64}) lies in Linux's {@code struct tcp_info}, and the length up to its end. */
     private static final int TCPI_BYTES_ACKED = 120;
     private static final int TCP_INFO_LENGTH = 128;
@@ -117,6 +124,14 @@ public final class Sockets {
     private static final long VALUE_AT = 136;
     private static final long POLLFD_AT = 152;
     private static final long TCP_INFO_AT = 160;
+
+    /**
+     * Test seam (SocketsTest, StreamServerLifecycleTest), null otherwise: given the descriptor a successful
+     * {@code accept4} returned, an errno that call is to have failed with instead (the seam closes the
+     * descriptor), or 0 to keep it. It stands for a new connection's pending network error passed on by
+     * {@code accept4}, which loopback does not provoke.
+     */
+    static volatile IntUnaryOperator afterAccept4;
 
     /**
      * The keepalive settings of a TCP socket ({@link #setTcpKeepAlive}): after {@code idleSeconds}
@@ -235,7 +250,16 @@ public final class Sockets {
 
     /**
      * {@code accept4(2)}: the descriptor of a new connection (non-blocking, close-on-exec), or -1
-     * when none is pending. A connection that was aborted before it was accepted also yields -1.
+     * when none is pending. A connection that was aborted before it was accepted also yields -1, and
+     * so, on a TCP listener ({@code address} not a {@link UnixDomainSocketAddress}), does one whose
+     * pending network error {@code accept4} passed on as its own ({@code ENETDOWN}, {@code EPROTO},
+     * {@code ENOPROTOOPT}, {@code EHOSTDOWN}, {@code ENONET}, {@code EHOSTUNREACH}, {@code EOPNOTSUPP},
+     * {@code ENETUNREACH}: accept(2) says to treat them as {@code EAGAIN}); that connection is gone, the
+     * next ones are accepted by the next calls. (Until 2026-12-07 such an errno was thrown, and ended a
+     * server's acceptor.) A Unix-domain {@code accept4} passes on no such error: there each of them is
+     * thrown, as any other errno.
+     *
+     * @param address the listener's address: its family, and the subject of an exception
      */
     public static int accept(int fd, SocketAddress address) {
         MemorySegment state = Libc.captureState();
@@ -247,17 +271,34 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
-            if (rc >= 0) {
-                return rc;
+            int errno;
+            if (rc < 0) {
+                errno = Libc.errno(state);
+            } else {
+                IntUnaryOperator seam = afterAccept4;
+                if (seam == null || (errno = seam.applyAsInt(rc)) == 0) {
+                    return rc;
+                }
             }
-            int errno = Libc.errno(state);
-            if (errno == Errno.EAGAIN || errno == ECONNABORTED) {
+            if (errno == Errno.EAGAIN || errno == ECONNABORTED
+                    || !(address instanceof UnixDomainSocketAddress) && isPendingNetworkError(errno)) {
                 return -1;
             }
             if (errno != Errno.EINTR) {
                 throw Errno.exception(errno, "accept4", describe(address));
             }
         }
+    }
+
+    /**
+     * The errors of a new TCP connection that accept(2) (NOTES) lists as passed on by {@code accept4}, to
+     * be treated as {@code EAGAIN}: the same numbers on x86-64 and aarch64 (asm-generic).
+     */
+    private static boolean isPendingNetworkError(int errno) {
+        return switch (errno) {
+            case ENONET, EPROTO, ENOPROTOOPT, Errno.EOPNOTSUPP, ENETDOWN, ENETUNREACH, EHOSTDOWN, EHOSTUNREACH -> true;
+            default -> false;
+        };
     }
 
     /**
