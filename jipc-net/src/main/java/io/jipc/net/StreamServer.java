@@ -78,8 +78,9 @@ import java.util.function.BiConsumer;
  * <p><b>One way of accepting.</b> A server either serves ({@link #serve}, or {@link #start} in a
  * thread of its own) or hands connections out ({@link #accept()}), never both: while it serves, a
  * second {@code serve}/{@code start} and every {@code accept} throw {@link IllegalStateException}
- * (a {@code serve} ended by an interrupt no longer serves: see {@link #serve}), and after
- * {@link #close()} each of them throws {@link ClosedException}.
+ * (a {@code serve} ended by an interrupt, or a {@code start} whose acceptor ended without a close, no
+ * longer serves: see {@link #serve}, {@link #start}), and after {@link #close()} each of them throws
+ * {@link ClosedException}.
  */
 public final class StreamServer implements AutoCloseable, Selectable {
     private static final int ENFILE = 23;
@@ -439,11 +440,18 @@ public final class StreamServer implements AutoCloseable, Selectable {
     }
 
     /**
-     * Runs {@link #serve} in a daemon platform thread (the acceptor) and returns at once. Called once
-     * per server (see the class comment).
+     * Does what {@link #serve} does in a daemon platform thread of its own (the acceptor), and returns at
+     * once. The acceptor ends with {@link #close()}. Should it end otherwise (its thread interrupted, or a
+     * failure of accepting that it does not ride out as it does {@code EMFILE}), it says so on standard
+     * error and leaves the server as an interrupted {@code serve} does: open and no longer serving, its
+     * handlers going on, the clients not yet accepted waiting in the kernel's backlog until a later
+     * {@code start}, {@code serve} or {@link #accept()} takes them; or {@code close()} ends it all. (Until
+     * 2026-12-07 the server stayed marked as serving: it looked open, clients waited in the backlog for
+     * ever, and {@code start} and {@code accept} threw {@link IllegalStateException}; only a close was left.)
      *
      * @throws NullPointerException  if {@code handler} is null
-     * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)
+     * @throws IllegalStateException if the server serves (the acceptor of an earlier {@code start}, or a
+     *                               {@link #serve}, runs)
      * @throws ClosedException       if the server is closed
      */
     public StreamServer start(ConnectionHandler handler) {
@@ -471,7 +479,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * connection only its own thread could close.)
      *
      * @throws NullPointerException  if {@code handler} or {@code threads} is null
-     * @throws IllegalStateException if the server is already started ({@code start} or {@link #serve} was called)
+     * @throws IllegalStateException if the server serves (the acceptor of an earlier {@code start}, or a
+     *                               {@link #serve}, runs)
      * @throws ClosedException       if the server is closed
      */
     public StreamServer start(ConnectionHandler handler, ThreadFactory threads) {
@@ -482,14 +491,22 @@ public final class StreamServer implements AutoCloseable, Selectable {
 
     private StreamServer startAcceptor(ConnectionHandler handler, ThreadFactory threads) {
         Thread thread = Thread.ofPlatform().daemon().name("jipc-acceptor " + Sockets.describe(address)).unstarted(() -> {
+            Throwable ended = null;
             try {
                 acceptLoop(handler, threads);
             } catch (InterruptedException e) {
+                ended = e;
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                if (!closing) {
-                    System.err.println("jipc: acceptor of " + Sockets.describe(address) + " failed: " + e);
-                }
+            } catch (RuntimeException | Error e) {
+                ended = e;
+            } finally {
+                // as serve's end: accepting stopped, a later serve, start or accept may take it up (closed: they throw)
+                serving.set(false);
+            }
+            if (ended != null && !closing) {
+                System.err.println("jipc: the acceptor of " + this + " ended (" + ended + "); the server is open and"
+                        + " no longer serves: its clients wait in the backlog until start, serve or accept takes them,"
+                        + " or close()");
             }
         });
         acceptor = thread; // before it runs: a close it calls (from the thread factory) must know it

@@ -290,6 +290,116 @@ class StreamServerLifecycleTest {
     }
 
     /**
+     * The acceptor of {@code start} ended by an interrupt of its thread leaves the server as an interrupted
+     * {@code serve} does: open and no longer serving, so that a waiting client is handed out by
+     * {@code accept} and a later {@code start} serves the next; and it says so on standard error. Until
+     * 2026-12-07 the server stayed marked as serving (both threw {@link IllegalStateException}, clients waited
+     * in the backlog for ever while it looked open) and nothing was said.
+     */
+    @Test
+    void anInterruptedAcceptorLeavesTheServerFreeToAcceptAndServeAgain() throws Exception {
+        server.start(connection -> connection.put(connection.take()));
+        try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+            client.put(new byte[] {1});
+            assertEquals(1, client.take()[0]); // served: the acceptor runs
+        }
+        Thread acceptor = acceptorOf(server);
+        String said = standardErrorOf(() -> {
+            acceptor.interrupt();
+            assertTrue(acceptor.join(Duration.ofSeconds(60)), "the interrupted acceptor goes on");
+        });
+        assertTrue(said.contains("the acceptor of " + server + " ended (java.lang.InterruptedException")
+                && said.contains("no longer serves"), said);
+        assertFreeToAcceptAndServeAgain(server);
+    }
+
+    /**
+     * The acceptor of {@code start} ended by a failure of accepting (here {@code EPROTO} thrown by a
+     * Unix-domain {@code accept4}, made by the seam {@code Sockets.afterAccept4}) leaves the server open and
+     * no longer serving, and says so on standard error. Until 2026-12-07 it stayed marked as serving.
+     */
+    @Test
+    void anAcceptorEndedByAFailureOfAcceptingLeavesTheServerFreeToAcceptAndServeAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        String said;
+        try {
+            afterAccept4(fd -> {
+                if (failures.getAndDecrement() <= 0) {
+                    return 0;
+                }
+                io.jipc.platform.Libc.close(fd);
+                return 71; // EPROTO: thrown on a Unix-domain listener
+            });
+            server.start(connection -> connection.put(connection.take()));
+            Thread acceptor = acceptorOf(server);
+            said = standardErrorOf(() -> {
+                try (StreamConnection lost = StreamConnection.connect(server.localAddress())) {
+                    assertTrue(acceptor.join(Duration.ofSeconds(60)), "the acceptor goes on");
+                    org.junit.jupiter.api.Assertions.assertNull(lost.poll(Duration.ofSeconds(60)));
+                }
+            });
+        } finally {
+            afterAccept4(null);
+        }
+        assertTrue(said.contains("the acceptor of " + server + " ended (io.jipc.ErrnoException: EPROTO")
+                && said.contains("no longer serves"), said);
+        assertFreeToAcceptAndServeAgain(server);
+    }
+
+    /** A client that connects is handed out by {@code accept}, then a {@code start} serves the next. */
+    private static void assertFreeToAcceptAndServeAgain(StreamServer server) throws Exception {
+        assertFalse(server.isClosed());
+        try (StreamConnection waiting = StreamConnection.connect(server.localAddress());
+             StreamConnection handedOut = server.accept(Duration.ofSeconds(60))) {
+            org.junit.jupiter.api.Assertions.assertNotNull(handedOut, "the waiting client was not accepted");
+            waiting.put(new byte[] {2});
+            assertEquals(2, handedOut.take()[0]);
+        }
+        server.start(connection -> connection.put(connection.take()));
+        try (StreamConnection client = StreamConnection.connect(server.localAddress())) {
+            client.put(new byte[] {3});
+            byte[] echo = client.poll(Duration.ofSeconds(60)); // a hang guard
+            org.junit.jupiter.api.Assertions.assertNotNull(echo, "the second start does not serve");
+            assertEquals(3, echo[0]);
+        }
+    }
+
+    private static Thread acceptorOf(StreamServer server) throws ReflectiveOperationException {
+        java.lang.reflect.Field field = StreamServer.class.getDeclaredField("acceptor");
+        field.setAccessible(true);
+        return (Thread) field.get(server);
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** What {@code action} and the threads running meanwhile wrote on standard error (still written there too). */
+    private static String standardErrorOf(Action action) throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                said.write(b);
+                err.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                said.write(b, off, len);
+                err.write(b, off, len);
+            }
+        }, true, UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(err);
+        }
+        return said.toString(UTF_8);
+    }
+
+    /**
      * A TCP server goes on serving after {@code accept4} passed on a new connection's network error as its
      * own ({@code EPROTO}, made by the seam {@code Sockets.afterAccept4}: loopback does not provoke one; the
      * man page says to treat these as {@code EAGAIN}): that client is lost (end of stream), the next one is
