@@ -188,11 +188,13 @@ public final class StreamServer implements AutoCloseable, Selectable {
     /**
      * Waits for the next admitted client. Refused clients (user not allowed, too many connections)
      * are closed and counted, and waiting goes on. Any thread may call it, several at once (each
-     * client goes to one of them); not on a server that {@link #serve serves}, whose acceptor takes
-     * every client.
+     * client goes to one of them); not while the server {@link #serve serves}, whose acceptor takes
+     * every client, but again once that acceptor has ended without a close (a {@code serve} interrupted,
+     * a {@link #start}'s acceptor ended: see there).
      *
      * @throws ClosedException       if the server is closed (before or while waiting)
-     * @throws IllegalStateException if the server serves ({@link #serve} or {@link #start} was called)
+     * @throws IllegalStateException if the server serves (a {@link #serve}, or the acceptor of a
+     *                               {@link #start}, runs)
      */
     public StreamConnection accept() throws InterruptedException {
         checkHandsOut();
@@ -204,7 +206,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
      *
      * @throws NullPointerException  if {@code timeout} is null
      * @throws ClosedException       if the server is closed (before or while waiting)
-     * @throws IllegalStateException if the server serves ({@link #serve} or {@link #start} was called)
+     * @throws IllegalStateException if the server serves (a {@link #serve}, or the acceptor of a
+     *                               {@link #start}, runs)
      */
     public StreamConnection accept(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
@@ -217,7 +220,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
             throw closed();
         }
         if (serving.get()) {
-            throw new IllegalStateException(this + " serves its clients itself (serve or start was called):"
+            throw new IllegalStateException(this + " serves its clients itself (a serve, or the acceptor of a start, runs):"
                     + " accept() would compete with its acceptor");
         }
     }
@@ -226,14 +229,17 @@ public final class StreamServer implements AutoCloseable, Selectable {
         return new ClosedException(this + " is closed");
     }
 
-    /** Claims the accepting for {@link #serve}/{@link #start}: at most once, never after close. */
+    /**
+     * Claims the accepting for {@link #serve}/{@link #start}: by one of them at a time (until that one's
+     * acceptor ends), never after close.
+     */
     private void beginServing(ConnectionHandler handler) {
         Objects.requireNonNull(handler, "handler");
         if (closing) {
             throw closed();
         }
         if (!serving.compareAndSet(false, true)) {
-            throw new IllegalStateException(this + " is already started (serve or start was called before)");
+            throw new IllegalStateException(this + " is already started (a serve, or the acceptor of a start, runs)");
         }
     }
 
@@ -340,7 +346,7 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
      * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
      * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
-     * Called once per server at a time (see the class comment).
+     * One {@code serve} or {@link #start} per server at a time (see the class comment).
      *
      * <p>An interrupt of the calling thread, or another failure of accepting, ends it but not the
      * server: the clients it accepted are still served by their handlers, those not yet accepted wait
@@ -351,7 +357,8 @@ public final class StreamServer implements AutoCloseable, Selectable {
      * {@link IllegalStateException}; only a close was left.)
      *
      * @throws NullPointerException  if {@code handler} is null
-     * @throws IllegalStateException if the server already serves ({@code serve} or {@link #start} was called)
+     * @throws IllegalStateException if the server already serves (another {@code serve}, or the acceptor
+     *                               of a {@link #start}, runs)
      * @throws ClosedException       if the server was closed before the call
      * @throws InterruptedException  if the calling thread was interrupted (the server stays open, see above)
      */

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A server serves ({@code serve}/{@code start}) or hands connections out ({@code accept}), once,
+ * A server serves ({@code serve}/{@code start}) or hands connections out ({@code accept}), one way at a time,
  * and not after close: each misuse fails at the call instead of later, per client, in a thread of
  * the server's.
  */
