@@ -137,9 +137,9 @@ class UninspectedProcessTest {
     /**
      * Run as nobody, gc keeps what a process it cannot inspect could open — a mode-0666 buffer while
      * another user's process is there, nobody's 0600 mailboxes while a process of uid nobody in
-     * another group is — and removes it once they are gone; rm refuses it without --force. Until
-     * 2026-12-07 such a process counted as using nothing, and gc removed the buffer and the mailbox
-     * they had mapped.
+     * another group is — and removes it once they are gone; rm and mailbox destroy refuse it without
+     * --force. Until 2026-12-07 such a process counted as using nothing, and gc removed the buffer and
+     * the mailbox they had mapped, and mailbox destroy removed the mailbox.
      */
     @Test
     void gcAndRmKeepWhatAProcessTheyCannotInspectCouldOpen() throws Exception {
@@ -168,11 +168,16 @@ class UninspectedProcessTest {
                             + "process(es)? this user cannot inspect \\(pid [0-9, ]*\\b" + sameUid.pid() + "\\b")
                             .matcher(kept).find(), kept);
                     assertFalse(kept.contains("removed "), kept);
-                    try (ChildJvm rm = ChildJvm.builder(Main.class).asUser(NOBODY, NOBODY).quickStart()
-                            .jvmArg("-XX:-UsePerfData").property("jipc.root", root.toString())
-                            .args("rm", "mailbox:held").start()) {
+                    try (ChildJvm rm = jipcAsNobody(root, "rm", "mailbox:held")) {
                         assertEquals(1, rm.waitFor(LINE), rm.output());
                         assertTrue(rm.output().contains("not removing mailbox:held: may be mapped by"), rm.output());
+                    }
+                    // mailbox destroy refuses it as rm does (until 2026-12-07 it looked only at USERS, and removed it)
+                    try (ChildJvm destroy = jipcAsNobody(root, "mailbox", "destroy", "held")) {
+                        assertEquals(1, destroy.waitFor(LINE), destroy.output());
+                        assertTrue(Pattern.compile("jipc mailbox destroy: not removing 'held': may be mapped by \\d+ "
+                                + "process(es)? this user cannot inspect \\(pid [0-9, ]*\\b" + sameUid.pid() + "\\b.*"
+                                + "\\(--force removes it anyway").matcher(destroy.output()).find(), destroy.output());
                     }
                     assertTrue(Files.exists(root.resolve("mailbox").resolve("held")));
                     // the user who knows the uninspected processes (an ssh-agent) map none of them
@@ -198,12 +203,17 @@ class UninspectedProcessTest {
                 .property("jipc.root", root.toString()).args(args).start();
     }
 
+    /** {@code jipc ARGS} started as nobody with jipc root {@code root}. */
+    private static ChildJvm jipcAsNobody(Path root, String... args) {
+        return ChildJvm.builder(Main.class).asUser(NOBODY, NOBODY).quickStart().jvmArg("-XX:-UsePerfData")
+                .property("jipc.root", root.toString()).args(args).start();
+    }
+
     /** What {@code jipc gc ARGS} prints run as nobody with jipc root {@code root}; it must exit 0. */
     private static String gc(Path root, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("gc"));
         all.addAll(List.of(args));
-        try (ChildJvm gc = ChildJvm.builder(Main.class).asUser(NOBODY, NOBODY).quickStart().jvmArg("-XX:-UsePerfData")
-                .property("jipc.root", root.toString()).args(all.toArray(String[]::new)).start()) {
+        try (ChildJvm gc = jipcAsNobody(root, all.toArray(String[]::new))) {
             assertEquals(0, gc.waitFor(LINE), gc.output());
             return gc.output();
         }

@@ -5,6 +5,7 @@ import io.jipc.Timeouts;
 import io.jipc.WaitStrategy;
 import io.jipc.cli.bench.Durations;
 import io.jipc.cli.ls.ObjectInventory;
+import io.jipc.cli.ls.ObjectRow;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.mailbox.Message;
@@ -17,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -244,22 +245,27 @@ final class MailboxCommand {
 
     @Command(name = "destroy", mixinStandardHelpOptions = true,
             description = {"Remove a mailbox. Refused while a live process maps it (a receiver would wait on a mailbox "
-                    + "nobody can reach any more, and the next send would make a new one it never sees) unless --force."})
+                    + "nobody can reach any more, and the next send would make a new one it never sees), or while a "
+                    + "process this user cannot inspect could (as jipc rm refuses it), unless --force."})
     static final class Destroy implements Callable<Integer> {
         @Parameters(index = "0", description = "mailbox name")
         String name;
 
-        @Option(names = "--force", description = "remove it even while a live process uses it")
+        @Option(names = "--force", description = "remove it even while a live process uses it, or one this user "
+                + "cannot inspect could")
         boolean force;
 
+        /**
+         * Removes the mailbox unless {@link #inUse} refuses it (exit code 1, said on stderr), or
+         * {@code --force}; exit code 1 too if there is none.
+         */
         @Override
         public Integer call() {
             if (!force) {
-                List<Long> users = ObjectInventory.find(ObjectInventory.list(), "mailbox:" + name).stream()
-                        .flatMap(row -> row.users().stream()).toList();
-                if (!users.isEmpty()) {
-                    System.err.println("jipc mailbox destroy: not removing '" + name + "': in use by pid "
-                            + users.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                String refusal = ObjectInventory.find(ObjectInventory.list(), "mailbox:" + name).stream()
+                        .map(Destroy::inUse).filter(Objects::nonNull).findFirst().orElse(null);
+                if (refusal != null) {
+                    System.err.println("jipc mailbox destroy: not removing '" + name + "': " + refusal
                             + " (--force removes it anyway; who uses it keeps it, and nobody else can reach it)");
                     return 1;
                 }
@@ -269,6 +275,19 @@ final class MailboxCommand {
                 return 1;
             }
             return 0;
+        }
+
+        /**
+         * Why a live process may be using the mailbox of {@code row}, in {@code jipc rm}'s words, or null:
+         * it maps it or holds a lease ({@link ObjectRow#users}), or a process this user cannot inspect
+         * could open it ({@link ObjectRow#uninspected}; until 2026-12-07 such a process counted as
+         * using nothing, and a mailbox a non-dumpable process of this user mapped was removed).
+         */
+        static String inUse(ObjectRow row) {
+            if (!row.users().isEmpty()) {
+                return "in use by pid " + row.users().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            }
+            return row.uninspected().isEmpty() ? null : GcCommand.uninspected(row);
         }
     }
 }
