@@ -3,6 +3,7 @@ package io.jipc.cli;
 import io.jipc.cli.ls.ObjectInventory;
 import io.jipc.cli.ls.ObjectRow;
 import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.shm.CircularBuffer;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.ChildMain;
@@ -36,7 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * scan cannot read in full: one that maps a file whose name is no UTF-8 (its other mappings still
  * count), and processes whose {@code /proc/<pid>/maps} this user may not read at all (another
  * user's; one of the same uid in another group, which {@code ptrace}'s access check refuses as it
- * refuses a non-dumpable one): an object such a process could open is kept.
+ * refuses a non-dumpable one): an object such a process could open (by its uids and groups, the
+ * object's file and the directories above it) is kept, and only such an object.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -119,8 +121,15 @@ class UninspectedProcessTest {
                     CircularBuffer.create(args[1], 8, 64, 0666);
                     Runtime.getRuntime().halt(0);
                 }
-                case "hold-buffer" -> hold(CircularBuffer.open(args[1], 0666));
+                case "create-for-group" -> { // as nobody: a 0660 buffer in /dev/shm, a 0660 mailbox in the jipc root
+                    CircularBuffer.create(args[1], 8, 64, 0660);
+                    Mailbox.create("grouped", MailboxOptions.builder().permissions(0660).build());
+                    Runtime.getRuntime().halt(0);
+                }
+                case "hold-buffer" -> // its mode, args[2] in octal, is 0666 if not given
+                        hold(CircularBuffer.open(args[1], args.length > 2 ? Integer.parseInt(args[2], 8) : 0666));
                 case "hold-mailbox" -> hold(Mailbox.open("held"));
+                case "idle" -> hold(() -> { });
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -190,6 +199,48 @@ class UninspectedProcessTest {
             String after = gc(root);
             for (String uri : List.of("mailbox:private", "mailbox:held", "shm:" + buffer)) {
                 assertTrue(after.contains("removed " + uri + " (owner pid "), after);
+            }
+        } finally {
+            Files.deleteIfExists(ShmScratch.SHM.resolve(buffer.substring(1)));
+            ShmScratch.delete(root);
+        }
+    }
+
+    /**
+     * Which processes of another user could open an object is the kernel's decision by the file's
+     * group and the directories above it. Run as nobody, with nobody's 0660 buffer in /dev/shm and
+     * 0660 mailbox in nobody's (0700) jipc root, both of group nobody: gc would remove both while a
+     * process of another uid and group runs (it can open neither), and while one in group nobody by its
+     * supplementary groups only maps the buffer, keeps the buffer, naming it, and would remove the
+     * mailbox, which that process cannot reach. Until 2026-12-07 any group or others bit counted every
+     * process this user cannot inspect, so both were kept for as long as any other user's process ran.
+     */
+    @Test
+    void whoCouldOpenAnObjectIsDecidedByItsGroupAndItsDirectories() throws Exception {
+        Optional<String> cannot = ChildJvm.cannotRunAsOtherUser();
+        assumeTrue(cannot.isEmpty(), () -> cannot.orElseThrow());
+        Path root = ShmScratch.name("jipc-test-nobody-root");
+        String buffer = "/" + ShmScratch.name("jipc-test-grouped").getFileName();
+        try {
+            try (ChildJvm creator = child(NOBODY, NOBODY, root, "create-for-group", buffer)) {
+                assertEquals(0, creator.waitFor(LINE), creator.output());
+            }
+            try (ChildJvm stranger = child(OTHER, OTHER, root, "idle")) {
+                stranger.awaitLine("READY", LINE);
+                String dry = gc(root, "--dry-run");
+                assertTrue(dry.contains("would remove shm:" + buffer + " (owner pid ")
+                        && dry.contains("would remove mailbox:grouped (owner pid "), dry);
+                assertFalse(dry.contains("kept "), dry);
+            }
+            try (ChildJvm member = ChildJvm.builder(Scenario.class).asUser(OTHER, OTHER, NOBODY).quickStart()
+                    .jvmArg("-XX:-UsePerfData").property("jipc.root", root.toString())
+                    .args("hold-buffer", buffer, "660").start()) {
+                member.awaitLine("READY", LINE);
+                String dry = gc(root, "--dry-run");
+                assertTrue(Pattern.compile("kept shm:" + buffer + " \\(owner pid \\d+ dead\\): may be mapped by \\d+ "
+                        + "process(es)? this user cannot inspect \\(pid [0-9, ]*\\b" + member.pid() + "\\b")
+                        .matcher(dry).find(), dry);
+                assertTrue(dry.contains("would remove mailbox:grouped (owner pid "), dry);
             }
         } finally {
             Files.deleteIfExists(ShmScratch.SHM.resolve(buffer.substring(1)));

@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  * items, or a synchronization object whose state a later process may depend on (a permit taken, a
  * latch counted down: {@link ObjectRow#holds()}), is kept (and said so) unless {@code --include-unread}:
  * nothing is lost by a routine gc. So is one that a process this user could not inspect could open
- * ({@link ObjectRow#staleButForUninspected}: another user's process where the file's mode lets others
- * in, or a non-dumpable process of the owning uid), since it may map it; gc says so, naming the pids.
+ * ({@link ObjectRow#staleButForUninspected}: another user's process that the file's group and mode,
+ * and the directories above it, let in, or a non-dumpable process of the owning uid), since it may map
+ * it; gc says so, naming the pids.
  * Only this user's objects are considered (files and names it owns):
  * another user's stale buffer in {@code /dev/shm} is theirs to collect, also for root. A jipc root
  * or kind directory that is a link or another user's is refused before anything is read

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -20,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A child JVM started with the test class path, native access enabled and this JVM's
@@ -167,8 +169,17 @@ public final class ChildJvm implements AutoCloseable {
          * {@code setpriv} (util-linux); the test JVM must be root. See {@link #cannotRunAsOtherUser()}.
          */
         public Builder asUser(int uid, int gid) {
+            return asUser(uid, gid, new int[0]);
+        }
+
+        /**
+         * Starts the JVM as another user and group with exactly the supplementary groups {@code groups}
+         * (none if empty), as {@link #asUser(int, int)} does.
+         */
+        public Builder asUser(int uid, int gid, int... groups) {
             otherUser = true; // who may not read the packed class path under target/, nor the local Maven repository
-            return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups");
+            return wrapper(SETPRIV, "--reuid=" + uid, "--regid=" + gid, groups.length == 0 ? "--clear-groups"
+                    : "--groups=" + Arrays.stream(groups).mapToObj(Integer::toString).collect(Collectors.joining(",")));
         }
 
         /**

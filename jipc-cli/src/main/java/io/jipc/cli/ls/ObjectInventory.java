@@ -1,5 +1,6 @@
 package io.jipc.cli.ls;
 
+import io.jipc.ErrnoException;
 import io.jipc.InsecureFileException;
 import io.jipc.group.GroupDescriptor;
 import io.jipc.group.ProcessGroup;
@@ -9,15 +10,20 @@ import io.jipc.mailbox.UnboundedMailbox;
 import io.jipc.mailbox.UnboundedMailboxDescriptor;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.platform.FileStatus;
+import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
 import io.jipc.shm.SharedRegion;
 import io.jipc.sync.SyncFileDescriptor;
 import io.jipc.sync.SyncObjects;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -183,17 +189,21 @@ public final class ObjectInventory {
         }
         rows = GroupLister.withAbandonedGroupFiles(rows); // stale: their creator died making them
         rows = new ArrayList<>(GroupLister.withAbandonedInboxes(rows)); // stale: their group is gone
-        rows.replaceAll(row -> withUninspected(row, scan));
+        Map<Path, Optional<FileStatus>> directories = new HashMap<>();
+        rows.replaceAll(row -> withUninspected(row, scan, directories));
         rows.sort(Comparator.comparing(ObjectRow::kind).thenComparing(ObjectRow::uri));
         return rows;
     }
 
     /**
      * The row with the processes the scan could not inspect that could open its object
-     * ({@link ProcessScan#uninspected}, by the row's owning uid and mode); a dangling name's object is
-     * gone, so nobody maps it.
+     * ({@link ProcessScan#uninspected}): by the row's owning uid and mode, the group of its file and
+     * the directories above it, both by {@code lstat} now ({@code directories} caches those; a file
+     * that is no longer the one listed, or a row of no file, has an unknown group and no
+     * directories); a dangling name's object is gone, so nobody maps it. Does not block.
      */
-    private static ObjectRow withUninspected(ObjectRow row, ProcessScan scan) {
+    private static ObjectRow withUninspected(ObjectRow row, ProcessScan scan,
+                                             Map<Path, Optional<FileStatus>> directories) {
         if (row.dangling()) {
             return row;
         }
@@ -203,8 +213,34 @@ public final class ObjectInventory {
         } catch (NumberFormatException unknown) {
             permissions = -1;
         }
-        List<Long> pids = scan.uninspected(row.uid(), permissions);
+        long gid = -1;
+        List<FileStatus> above = new ArrayList<>();
+        if (row.file() != null) {
+            try {
+                Path path = Path.of(row.path()).toAbsolutePath();
+                FileStatus status = Libc.lstat(path.toString());
+                if (status.device() == row.file().device() && status.inode() == row.file().inode()) {
+                    gid = Integer.toUnsignedLong(status.gid());
+                    for (Path dir = path.getParent(); dir != null; dir = dir.getParent()) {
+                        directories.computeIfAbsent(dir, ObjectInventory::directoryStatus).ifPresent(above::add);
+                    }
+                }
+            } catch (ErrnoException | InvalidPathException gone) {
+                // gone since it was listed (or a name that is no path): its group unknown
+            }
+        }
+        List<Long> pids = scan.uninspected(row.uid(), gid, permissions, above);
         return pids.isEmpty() ? row : row.withUninspected(pids);
+    }
+
+    /** The {@code lstat} of directory {@code dir}; empty if it cannot be had or is no directory. */
+    private static Optional<FileStatus> directoryStatus(Path dir) {
+        try {
+            FileStatus status = Libc.lstat(dir.toString());
+            return status.isDirectory() ? Optional.of(status) : Optional.empty();
+        } catch (ErrnoException unknown) {
+            return Optional.empty();
+        }
     }
 
     /**

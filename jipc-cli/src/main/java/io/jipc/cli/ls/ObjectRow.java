@@ -46,8 +46,9 @@ import java.util.List;
  *                 {@link Removal} removes such a row's file only while its name still refers to this
  *                 file, never one created under the same name since
  * @param uninspected pids of processes whose maps and descriptors this user could not read (not in
- *                 {@code users}) that could open this object: running as its owning uid, or any if its
- *                 mode lets the group or others in ({@link ProcessScan}); any of them may map it, so
+ *                 {@code users}) that could open this object: whose uids and gids the kernel's check of
+ *                 its file's owner, group and mode and of the directories above it would let in
+ *                 ({@link ProcessScan#uninspected}); any of them may map it, so
  *                 the object is not {@link #stale()} and {@code jipc rm} refuses it without {@code --force}
  */
 public record ObjectRow(String kind, String uri, String path, long ownerPid, OwnerState owner, List<Long> users,

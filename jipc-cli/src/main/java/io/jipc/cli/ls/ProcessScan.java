@@ -1,5 +1,7 @@
 package io.jipc.cli.ls;
 
+import io.jipc.platform.FileStatus;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -24,10 +26,10 @@ import java.util.TreeSet;
  * maps or descriptors this user may not read (another user's; one of this user's made non-dumpable by
  * {@code prctl(PR_SET_DUMPABLE, 0)}, as {@code ssh-agent} does, or running a setuid or setcap program)
  * uses files the scan cannot see, so {@link #users} is a lower bound: such a process is remembered
- * with its uids instead ({@link #uninspected}), except one whose uids are all root's (a non-root
- * scan can inspect none of root's processes, and root may open any file: counting them would keep
- * every object; a scan by root inspects them). A process hidden from this user altogether
- * ({@code /proc} mounted with {@code hidepid}) is not seen at all.
+ * with its uids and gids instead ({@link Credentials}, for {@link #uninspected}), except one whose
+ * uids are all root's (a non-root scan can inspect none of root's processes, and root may open any
+ * file: counting them would keep every object; a scan by root inspects them). A process hidden from
+ * this user altogether ({@code /proc} mounted with {@code hidepid}) is not seen at all.
  *
  * <p>Costs one directory walk of {@code /proc} and one read per process: cheap for a command, not
  * for a hot path.
@@ -71,8 +73,68 @@ public final class ProcessScan {
     private final Map<FileKey, TreeSet<Long>> pidsByFile = new HashMap<>();
     private final Map<Long, MemoryFile> memoryFiles = new HashMap<>();
     private final TreeSet<String> sharedFiles = new TreeSet<>();
-    /** Processes whose maps or descriptors could not be read, with their real, effective, saved and file-system uids. */
-    private final Map<Long, Set<Long>> uninspected = new TreeMap<>();
+    /** Processes whose maps or descriptors could not be read, with their credentials. */
+    private final Map<Long, Credentials> uninspected = new TreeMap<>();
+
+    /**
+     * What the kernel checks a process's access to a file by, from {@code /proc/<pid>/status}
+     * (readable by everyone): its real, effective, saved and file-system uids ({@code Uid:}) and gids
+     * ({@code Gid:}), and its supplementary groups ({@code Groups:}).
+     */
+    record Credentials(Set<Long> uids, Set<Long> gids, Set<Long> groups) {
+        Credentials {
+            uids = Set.copyOf(uids);
+            gids = Set.copyOf(gids);
+            groups = Set.copyOf(groups);
+        }
+
+        /**
+         * Whether this process could open a file owned by {@code uid} and group {@code gid} (-1:
+         * unknown) with permission bits {@code permissions} (negative: unknown, so yes) whose
+         * directories ({@code lstat}s of every directory above it, in any order) are
+         * {@code directories}: the kernel's check (read, write or execute on the file, search on
+         * every directory) passes for one of the file-system identities the process may take without
+         * privilege — any of its uids with any of its gids, and its supplementary groups always. For
+         * each file it checks the owner's bits if that uid owns it, else the group's if that gid or
+         * a supplementary group is its group (or the group is unknown: the group's or the others'),
+         * else the others' (so a group member is refused what only the others may, as the kernel
+         * refuses it). Root's power to pass every check, POSIX ACLs and file capabilities are not
+         * looked at.
+         */
+        boolean mayOpen(long uid, long gid, int permissions, List<FileStatus> directories) {
+            for (long fsuid : uids) {
+                for (long fsgid : gids.isEmpty() ? Set.of(-1L) : gids) {
+                    if (grants(fsuid, fsgid, uid, gid, permissions, 07) && directories.stream().allMatch(d -> grants(
+                            fsuid, fsgid, Integer.toUnsignedLong(d.uid()), Integer.toUnsignedLong(d.gid()),
+                            d.permissions(), 01))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Whether the bits of {@code permissions} that apply to this process as {@code fsuid} and
+         * {@code fsgid} grant one of {@code wanted}.
+         */
+        private boolean grants(long fsuid, long fsgid, long uid, long gid, int permissions, int wanted) {
+            if (permissions < 0) {
+                return true;
+            }
+            int bits;
+            if (fsuid == uid) {
+                bits = permissions >> 6;
+            } else if (gid < 0) {
+                bits = permissions >> 3 | permissions;
+            } else if (fsgid == gid || groups.contains(gid)) {
+                bits = permissions >> 3;
+            } else {
+                bits = permissions;
+            }
+            return (bits & wanted) != 0;
+        }
+    }
 
     private ProcessScan() {
     }
@@ -207,28 +269,41 @@ public final class ProcessScan {
     }
 
     /**
-     * Remembers process {@code pid}, whose maps or descriptors could not be read, by the uids its
-     * {@code status} (readable by everyone) gives; not if it is gone, a zombie (which maps and holds
-     * nothing), or all its uids are root's (see the class comment).
+     * Remembers process {@code pid}, whose maps or descriptors could not be read, by the
+     * {@link Credentials} its {@code status} (readable by everyone) gives; not if it is gone, a
+     * zombie (which maps and holds nothing), or all its uids are root's (see the class comment).
      */
     private void noteUninspected(long pid, Path status) {
         Set<Long> uids = new TreeSet<>();
+        Set<Long> gids = new TreeSet<>();
+        Set<Long> groups = new TreeSet<>();
         try {
             for (String line : Files.readAllLines(status, StandardCharsets.ISO_8859_1)) {
                 if (line.startsWith("State:") && (line.contains("(zombie)") || line.contains("(dead)"))) {
                     return;
                 }
                 if (line.startsWith("Uid:")) {
-                    for (String uid : line.substring("Uid:".length()).trim().split("\\s+")) {
-                        uids.add(Long.parseLong(uid));
-                    }
+                    ids(line, uids);
+                } else if (line.startsWith("Gid:")) {
+                    ids(line, gids);
+                } else if (line.startsWith("Groups:")) {
+                    ids(line, groups);
                 }
             }
         } catch (IOException | RuntimeException gone) {
             return;
         }
         if (!uids.isEmpty() && !uids.equals(Set.of(0L))) {
-            uninspected.put(pid, uids);
+            uninspected.put(pid, new Credentials(uids, gids, groups));
+        }
+    }
+
+    /** Adds the numbers after the {@code Name:} of a status line ({@code Gid:\t100\t100\t100\t100}) to {@code ids}. */
+    private static void ids(String line, Set<Long> ids) {
+        for (String id : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) {
+            if (!id.isEmpty()) {
+                ids.add(Long.parseLong(id));
+            }
         }
     }
 
@@ -252,18 +327,19 @@ public final class ProcessScan {
 
     /**
      * Pids of the processes whose maps or descriptors could not be read ({@link #uninspected}, so not
-     * among {@link #users}) that could open a file owned by {@code uid} with permission bits
-     * {@code permissions}: every one if the bits grant the group or others any access, or are
-     * unknown (negative); else those running as {@code uid} (real, effective, saved or file-system
-     * uid). Such a process may map the file; the scan cannot tell. Empty for an unknown owner
-     * ({@code uid} negative), whose row is never stale anyway.
+     * among {@link #users}) that could open a file owned by {@code uid} and group {@code gid} (-1:
+     * unknown) with permission bits {@code permissions} (negative: unknown) below the directories
+     * {@code directories} ({@link Credentials#mayOpen}): such a process may map the file; the scan
+     * cannot tell. The rule's first version (2026-12-07) counted every such process for any mode with
+     * a group or others bit, whatever its groups and although none of another uid can reach a file
+     * in the 0700 jipc root, so {@code jipc gc} kept such an object for as long as any other user's
+     * process ran. Empty for an unknown owner ({@code uid} negative), whose row is never stale anyway.
      */
-    List<Long> uninspected(long uid, int permissions) {
+    List<Long> uninspected(long uid, long gid, int permissions, List<FileStatus> directories) {
         if (uid < 0) {
             return List.of();
         }
-        boolean othersMay = permissions < 0 || (permissions & 0077) != 0;
-        return uninspected.entrySet().stream().filter(e -> othersMay || e.getValue().contains(uid))
+        return uninspected.entrySet().stream().filter(e -> e.getValue().mayOpen(uid, gid, permissions, directories))
                 .map(Map.Entry::getKey).toList();
     }
 
