@@ -68,8 +68,13 @@ class StalledReaderTest {
 
     /** Sleeps twice the peer timeout: the stall. */
     private static void stall() {
+        stall(PEER_TIMEOUT);
+    }
+
+    /** Sleeps twice {@code peerTimeout}: the stall. */
+    private static void stall(Duration peerTimeout) {
         try {
-            Thread.sleep(PEER_TIMEOUT.multipliedBy(2));
+            Thread.sleep(peerTimeout.multipliedBy(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -78,10 +83,13 @@ class StalledReaderTest {
     /**
      * The client's Open waits; a fake gateway sends only heartbeats, and one while the client is stalled past
      * its peer timeout: the connect ends at its connect timeout (the Open not answered), not with the gateway
-     * "lost" for silence.
+     * "lost" for silence. Its peer timeout is 1 s, not {@link #PEER_TIMEOUT}: the fake gateway's heartbeats,
+     * every 50 ms, must reach it within that after the stall too, also on a loaded host (with 200 ms one run
+     * in a loaded full build failed with "nothing heard from the gateway for 200ms").
      */
     @Test
     void aClientStalledPastThePeerTimeoutTakesTheHeartbeatThatCameMeanwhile() throws Exception {
+        Duration peerTimeout = Duration.ofSeconds(1);
         byte[] heartbeat = framed(Wire.encode(new Wire.Heartbeat()));
         try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
             AtomicReference<OutputStream> toClient = new AtomicReference<>();
@@ -108,12 +116,12 @@ class StalledReaderTest {
                     } catch (IOException e) {
                         throw new RuntimeException(e);
                     }
-                    stall();
+                    stall(peerTimeout);
                 }
             };
             URI uri = URI.create("tcp://127.0.0.1:" + listener.getLocalPort() + "/any");
-            RemoteOptions options = RemoteOptions.defaults().withConnectTimeout(Duration.ofSeconds(2))
-                    .withLiveness(Duration.ofMillis(10), PEER_TIMEOUT);
+            RemoteOptions options = RemoteOptions.defaults().withConnectTimeout(Duration.ofSeconds(5))
+                    .withLiveness(Duration.ofMillis(10), peerTimeout);
             RemotePeerLostException e = assertThrows(RemotePeerLostException.class, () -> RemoteMailbox.connect(uri, options));
             assertTrue(e.getMessage().contains("did not answer its Open within the connect timeout"), e.getMessage());
             listener.close();
