@@ -73,9 +73,11 @@ class RpcServerTest {
      * A server closed right after it started (or up to 300 µs later): its worker, entering its first receive from the
      * request mailbox that close() unmaps, ends quietly (no uncaught exception, whose stack trace
      * would reach standard error). 2000 rounds: before the fix about 1 in 200 leaked an
-     * IllegalStateException of the unmapped memory.
+     * IllegalStateException of the unmapped memory. A hang guard of 3 minutes, not the class's 60 s: the 2000
+     * starts took 74 s in a full build on a host loaded far beyond its 2 cores.
      */
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aServerClosedAtOnceEndsItsWorkersQuietly() throws Exception {
         List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
