@@ -129,6 +129,12 @@ public final class ReplicatedRegion implements AutoCloseable {
         RELEASING
     }
 
+    /**
+     * Test seam (ReplicaStallTest), null otherwise: runs on the opening thread when {@link #awaitAnswer}'s
+     * wait for the home's answer found none, before it decides on the clock, to stand for its stall there.
+     */
+    static volatile Runnable afterEmptyAnswerPoll;
+
     private final String name;
     private final long size;
     private final DsmOptions options;
@@ -309,6 +315,10 @@ public final class ReplicatedRegion implements AutoCloseable {
             byte[] answer = connection.poll(Duration.ofNanos(slice));
             if (answer != null || connection.isEndOfStream()) {
                 return answer;
+            }
+            Runnable seam = afterEmptyAnswerPoll;
+            if (seam != null) {
+                seam.run();
             }
             long now = System.nanoTime();
             if (connection.lastReceived() == before) { // nothing of the answer yet

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * wait without a last look at the connection. No duration is asserted: every wait has a hard bound.
  *
  * <p>Each test stalls one end with a seam ({@code afterEmptyPoll} of {@link ReplicaInbox}, of
- * {@link HomeSession}) and lets the other be a raw peer in this process.
+ * {@link HomeSession}; {@code afterEmptyAnswerPoll} of {@link ReplicatedRegion}) and lets the other be a raw
+ * peer in this process.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -42,6 +43,7 @@ class ReplicaStallTest {
     void removeSeam() {
         ReplicaInbox.afterEmptyPoll = null;
         HomeSession.afterEmptyPoll = null;
+        ReplicatedRegion.afterEmptyAnswerPoll = null;
     }
 
     /**
@@ -119,6 +121,53 @@ class ReplicaStallTest {
                 byte[] received = inbox.next(Duration.ofMillis(20));
                 assertTrue(stalled.get(), "the seam ran");
                 assertArrayEquals(payload, received);
+            }
+        }
+    }
+
+    /**
+     * A replica's open stalled after its wait for the home's answer found none, past the connect timeout,
+     * while the home's OPENED arrives (seam {@code ReplicatedRegion.afterEmptyAnswerPoll}; a plain
+     * {@link Socket} stands for the home): the answer waiting unread is taken and the region opens with the
+     * home's bytes; the open does not fail with "no answer from the home" ({@link RegionHomeLostException}).
+     */
+    @Test
+    void anAnswerThatArrivedWhileTheOpenStalledOpensTheRegion() throws Exception {
+        byte[] bytes = new byte[64];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i + 1);
+        }
+        byte[] payload = DsmWire.opened(7, bytes);
+        byte[] frame = ByteBuffer.allocate(8 + payload.length).putLong(payload.length).put(payload).array();
+        Duration connectTimeout = Duration.ofMillis(300);
+        DsmOptions options = DsmOptions.defaults().withConnectTimeout(connectTimeout);
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Socket[] home = new Socket[1];
+            AtomicBoolean stalled = new AtomicBoolean();
+            ReplicatedRegion.afterEmptyAnswerPoll = () -> {
+                if (stalled.getAndSet(true)) {
+                    return;
+                }
+                try {
+                    home[0] = listener.accept(); // connected already (the listener's backlog)
+                    OutputStream out = home[0].getOutputStream();
+                    out.write(frame); // the home's answer arrives while the opening thread is stalled
+                    out.flush();
+                    Thread.sleep(connectTimeout.multipliedBy(2));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            };
+            try (ReplicatedRegion region = ReplicatedRegion.open(listener.getLocalSocketAddress(), "stall",
+                    bytes.length, options)) {
+                assertTrue(stalled.get(), "the seam ran");
+                assertEquals(7, region.version());
+                assertArrayEquals(bytes, region.snapshot());
+            } finally {
+                if (home[0] != null) {
+                    home[0].close();
+                }
             }
         }
     }
