@@ -128,6 +128,12 @@ public final class ProcessGroup implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
     private static final Runnable NO_CHECK = () -> {
     };
+    /**
+     * Test seam (GroupStallTest), null otherwise: runs on a thread in {@link #awaitMembership} right after a
+     * look that found no result, before it decides on the clock, to stand for its stall there (a GC pause,
+     * a loaded host).
+     */
+    static volatile Runnable afterEmptyLook;
 
     private final String name;
     private final MemberTable table;
@@ -647,7 +653,8 @@ public final class ProcessGroup implements AutoCloseable {
     /**
      * Waits until {@code look} gives a result (not null), looking again at each membership change
      * (joins and leaves move the table's word, on which it sleeps in {@code futex}) and every liveness
-     * interval; null at the deadline. A close from another thread ends it with {@link ClosedException}.
+     * interval; null at the deadline, once a look begun at or after it found nothing. A close from another
+     * thread ends it with {@link ClosedException}.
      */
     private <T> T awaitMembership(long deadline, Look<T> look) throws InterruptedException {
         ensureOpen();
@@ -656,11 +663,20 @@ public final class ProcessGroup implements AutoCloseable {
         try {
             while (true) {
                 int seq = table.sequence();
+                // The clock is read before the look: a stall of this thread after a look that found nothing (a
+                // GC pause, a loaded host) past the deadline does not time out a wait whose group filled
+                // meanwhile (awaitFull false, a first collective operation's GroupTimeoutException): the wait
+                // looks once more, and gives up only after a look begun past the deadline (until 2026-12-07 it
+                // decided on a clock read after the look)
+                long now = System.nanoTime();
                 T result = look.now();
                 if (result != null) {
                     return result;
                 }
-                long now = System.nanoTime();
+                Runnable seam = afterEmptyLook;
+                if (seam != null) {
+                    seam.run();
+                }
                 if (deadline != Inbox.FOREVER && now - deadline >= 0) {
                     if (Thread.interrupted()) { // it cannot complete: docs/architecture.md, "Interrupts and timeouts"
                         throw new InterruptedException();
