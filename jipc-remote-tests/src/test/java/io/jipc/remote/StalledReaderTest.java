@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * other's frame found none, past its timeout, while the other's frame arrives: the frame waiting unread is
  * taken, and the other end is neither declared lost nor late. A seam ({@code afterEmptyPoll} of
  * {@link RemoteMailbox}, {@link GatewaySession}, {@link ClientWatch}) stands for the stall, on the client and
- * on the gateway;
+ * on the gateway; so does {@code afterFailedAttempt} of {@link GatewaySession} for a timed receive's wait at the
+ * mailbox, whose message comes meanwhile;
  * the other end is a raw peer in this process. Until 2026-12-07 each decided on the clock read after its
  * wait, without a last look at the connection. No duration is asserted: every wait has a hard bound.
  */
@@ -50,6 +51,7 @@ class StalledReaderTest {
         RemoteMailbox.afterEmptyPoll = null;
         GatewaySession.afterEmptyPoll = null;
         ClientWatch.afterEmptyPoll = null;
+        GatewaySession.afterFailedAttempt = null;
         Mailbox.destroy(BOX);
     }
 
@@ -209,6 +211,42 @@ class StalledReaderTest {
             Wire.Delivery delivery = assertInstanceOf(Wire.Delivery.class, nextOtherThanHeartbeat(client));
             assertEquals("late", new String(delivery.payload(), StandardCharsets.UTF_8));
             client.put(Wire.encode(new Wire.Ack(delivery.deliveryId())));
+        }
+    }
+
+    /**
+     * A message comes into the mailbox while the gateway's session, whose attempt of a client's timed receive
+     * at the mailbox found none, is stalled past the receive's timeout: the message is delivered to the
+     * client, not left in the mailbox with the client told Empty.
+     */
+    @Test
+    void aGatewayStalledPastAReceivesTimeoutDeliversTheMessageThatCameMeanwhile() throws Exception {
+        Mailbox.create(BOX, MailboxOptions.builder().build()).close();
+        Duration timeout = Duration.ofMillis(300);
+        try (Mailbox local = Mailbox.open(BOX);
+             MailboxGateway gateway = MailboxGateway.builder(new InetSocketAddress("127.0.0.1", 0)).export(BOX).start();
+             StreamConnection client = StreamConnection.connect(new InetSocketAddress("127.0.0.1", gateway.port()))) {
+            client.put(Wire.encode(new Wire.Open(1, BOX)));
+            assertInstanceOf(Wire.Opened.class, nextOtherThanHeartbeat(client));
+            CountDownLatch stalled = new CountDownLatch(1);
+            GatewaySession.afterFailedAttempt = () -> {
+                GatewaySession.afterFailedAttempt = null; // once
+                try {
+                    local.put("meanwhile".getBytes(StandardCharsets.UTF_8)); // within the receive's timeout
+                    Thread.sleep(timeout.multipliedBy(2)); // the stall: past it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                stalled.countDown();
+            };
+            client.put(Wire.encode(new Wire.Receive(Wire.Wait.TIMED, timeout.toNanos())));
+            Wire.Reply reply = nextOtherThanHeartbeat(client);
+            assertEquals(0, stalled.getCount(), "the seam ran");
+            Wire.Delivery delivery = assertInstanceOf(Wire.Delivery.class, reply);
+            assertEquals("meanwhile", new String(delivery.payload(), StandardCharsets.UTF_8));
+            client.put(Wire.encode(new Wire.Ack(delivery.deliveryId())));
+            client.put(Wire.encode(new Wire.Receive(Wire.Wait.NOW, 0)));
+            assertInstanceOf(Wire.Empty.class, nextOtherThanHeartbeat(client), "the Ack took the message");
         }
     }
 

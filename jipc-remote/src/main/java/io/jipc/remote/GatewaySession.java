@@ -82,6 +82,12 @@ final class GatewaySession {
      * late or silent, to stand for the session's stall there. Null otherwise.
      */
     static volatile Runnable afterEmptyPoll;
+    /**
+     * Tests only (StalledReaderTest): run by a session when an attempt of a timed send or receive at the
+     * mailbox did not succeed within its slice, before it decides on the clock whether the wait timed out, to
+     * stand for the session's stall there. Null otherwise.
+     */
+    static volatile Runnable afterFailedAttempt;
 
     GatewaySession(MailboxGateway gateway, StreamConnection connection) {
         this.gateway = gateway;
@@ -383,14 +389,16 @@ final class GatewaySession {
         Outcome outcome;
         try {
             while (true) {
-                if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
-                    outcome = Outcome.TIMED_OUT;
-                    break;
-                }
+                // The clock is read before the attempt: past the deadline, one more attempt is made without
+                // waiting, and only then is the wait timed out, so that a stall of this thread after an attempt
+                // that failed (a GC pause, a loaded host) does not time out a receive whose message came into
+                // the mailbox meanwhile, or a send for which room appeared (until 2026-12-07 it decided on a
+                // clock read after the attempt, and the client was told Empty, or not sent)
                 long left = deadline == Long.MAX_VALUE ? heartbeat : deadline - System.nanoTime();
+                boolean last = left <= 0;
                 boolean done;
                 try {
-                    done = watch.attempt(attempt, Duration.ofNanos(Math.max(0, Math.min(heartbeat, left))));
+                    done = watch.attempt(attempt, last ? Duration.ZERO : Duration.ofNanos(Math.min(heartbeat, left)));
                 } catch (InterruptedException e) {
                     if (watch.verdict() == null) {
                         throw e; // not the watcher's: the gateway is closing
@@ -404,6 +412,14 @@ final class GatewaySession {
                 if (watch.verdict() != null) {
                     outcome = Outcome.CANCELLED;
                     break;
+                }
+                if (last) {
+                    outcome = Outcome.TIMED_OUT;
+                    break;
+                }
+                Runnable seam = afterFailedAttempt;
+                if (seam != null) {
+                    seam.run();
                 }
                 if (deadline == Long.MAX_VALUE || deadline - System.nanoTime() > 0) {
                     reply(new Wire.Heartbeat());
