@@ -996,6 +996,17 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         return whileOpen(fd -> Sockets.unsentBytes(fd, "connection to " + remote));
     }
 
+    /**
+     * Bytes the peer has sent that the kernel holds for this side, unread ({@link Sockets#unreadBytes},
+     * {@code SIOCINQ}; nothing is consumed, and bytes this connection has already read into its own buffer
+     * do not count). A count larger than at an earlier look shows that the peer sent something since, also
+     * while no thread of this side receives. -1 once the connection is closed. Any thread may call it; it
+     * does not block.
+     */
+    public long bytesUnread() {
+        return whileOpen(fd -> Sockets.unreadBytes(fd, "connection to " + remote));
+    }
+
     /** {@code look} of the open descriptor, or -1 if the connection is closed (also meanwhile). */
     private long whileOpen(IntToLongFunction look) {
         try {

@@ -836,7 +836,10 @@ public final class RpcClient<T> implements AutoCloseable {
      * client's reply mailbox removed: {@link #sessionEnded}; until 2026-12-07 the sending thread then
      * retried every liveness check for as long as the server's process lived), over TCP when the
      * connection ends, or when nothing was heard from the server for {@link Options#peerTimeout()}
-     * (callers waiting for replies hear its PONGs).
+     * (callers waiting for replies hear its PONGs; with no caller receiving, bytes of the server's that
+     * arrive unread count: the PONGs a server sends while it holds this client's calls back, so that the
+     * CANCELs reach a live server however long it leaves the connection unread; until 2026-12-07 they
+     * were dropped a peer timeout after all callers had given up, and the calls ran at the server).
      */
     private void cancelAtServer(long callId) {
         if (broken.get() != null) {
@@ -864,7 +867,8 @@ public final class RpcClient<T> implements AutoCloseable {
 
     /** Sends the CANCELs that found no room at once, in order, waiting for room; ends when none is left (see {@link #cancelAtServer}). */
     private void sendCancels() {
-        long since = System.nanoTime();
+        long since = System.nanoTime(); // then the latest the server was seen to send bytes nobody read
+        long unread = transport.unreadFromServer();
         boolean lost = false;
         while (true) {
             byte[] next;
@@ -888,9 +892,16 @@ public final class RpcClient<T> implements AutoCloseable {
                     cancels.poll();
                 }
             } else {
+                // the clock is read before the looks: what the server sent before it counts
+                long now = System.nanoTime();
                 heardFromHost();
+                long unreadNow = transport.unreadFromServer();
+                if (unreadNow > unread) {
+                    since = now; // the server sent something since the last look, which nobody has read
+                }
+                unread = unreadNow;
                 lost = !transport.serverAlive(serverToken) || sessionEnded()
-                        || isRemote() && System.nanoTime() - Math.max(heardAt, since) > Timeouts.nanos(options.peerTimeout());
+                        || isRemote() && now - Math.max(heardAt, since) > Timeouts.nanos(options.peerTimeout());
             }
         }
     }

@@ -43,6 +43,14 @@ sealed interface Transport {
     boolean serverTookMoreOfLongSend();
 
     /**
+     * Over TCP: how many bytes the server has sent that wait unread in the socket
+     * ({@link StreamConnection#bytesUnread()}); a count that grew since an earlier look means the server
+     * sent something meanwhile (its PONGs, while it holds this client's calls back and no caller receives).
+     * -1 through mailboxes and once the connection is closed. Any thread may call it; it does not block.
+     */
+    long unreadFromServer();
+
+    /**
      * Largest frame this channel carries to the server; the client refuses a larger call before it
      * offers it (the server may take less still: its WELCOME says).
      */
@@ -75,6 +83,11 @@ sealed interface Transport {
         @Override
         public boolean serverTookMoreOfLongSend() {
             return false;
+        }
+
+        @Override
+        public long unreadFromServer() {
+            return -1;
         }
 
         @Override
@@ -182,6 +195,11 @@ sealed interface Transport {
                 }
                 return tookMore;
             }
+        }
+
+        @Override
+        public long unreadFromServer() {
+            return connection.bytesUnread();
         }
 
         @Override
