@@ -31,6 +31,13 @@ import java.util.Map;
  * removed inboxes, per member that came and went).
  */
 final class PeerInboxes implements AutoCloseable {
+    /**
+     * Test seam (GroupStallTest), null otherwise: runs on a thread in {@link #deliver} right after a wait for
+     * room that found none, before it decides on the clock, to stand for its stall there (a GC pause, a
+     * loaded host).
+     */
+    static volatile Runnable afterFullOffer;
+
     /** An open inbox of a rank's member; {@code checkedAt}: when the member was last found alive (guarded by the monitor). */
     private static final class Peer {
         final long token;
@@ -79,7 +86,7 @@ final class PeerInboxes implements AutoCloseable {
      *                    message does not go to the newcomer (which joined after it was sent)
      * @param deadline    {@link System#nanoTime()} based, {@link Inbox#FOREVER} for none
      * @param check       runs every liveness interval while the inbox is full, and may throw to end the wait
-     * @return false if the deadline passed first
+     * @return false if the deadline passed first (an offer made once it had passed found no room either)
      * @throws GroupMemberLostException if the rank has no (such) member or it dies or leaves meanwhile
      *                                  (also when another process has taken the rank by then)
      */
@@ -91,6 +98,11 @@ final class PeerInboxes implements AutoCloseable {
             Mailbox inbox = peer.inbox(lane);
             long wait = Timeouts.nanos(livenessCheck);
             if (deadline != Inbox.FOREVER) {
+                // the clock is read before the offer: past the deadline one more offer is made without waiting,
+                // and only then does the call give up, so that a stall of this thread after a wait that found no
+                // room (a GC pause, a loaded host) does not time out a message for which room appeared
+                // meanwhile (until 2026-12-07 it decided on a clock read after the wait: a collective
+                // operation failed with GroupTimeoutException, which breaks collectives)
                 wait = Math.min(wait, deadline - System.nanoTime());
             }
             boolean put;
@@ -106,8 +118,12 @@ final class PeerInboxes implements AutoCloseable {
                 throw lost(rank, "the member of rank " + rank + " (pid " + ProcessIdentity.pidOf(peer.token)
                         + ") died");
             }
+            Runnable seam = afterFullOffer;
+            if (seam != null) {
+                seam.run();
+            }
             check.run();
-            if (deadline != Inbox.FOREVER && System.nanoTime() - deadline >= 0) {
+            if (deadline != Inbox.FOREVER && wait <= 0) {
                 return false;
             }
         }
