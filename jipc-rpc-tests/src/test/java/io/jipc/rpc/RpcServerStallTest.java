@@ -1,35 +1,50 @@
 package io.jipc.rpc;
 
+import io.jipc.mailbox.Mailbox;
+import io.jipc.mailbox.MailboxOptions;
 import io.jipc.net.ConnectionOptions;
 import io.jipc.net.ServerOptions;
 import io.jipc.net.StreamConnection;
+import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A server's connection reader stalled (a GC pause, a loaded host) at the end of its wait for a new client's
  * HELLO, which arrives meanwhile: the HELLO waiting unread is taken and answered (WELCOME); the connection is
  * not closed for a HELLO "not within the connect timeout". A seam of {@link RpcServer} ({@code afterHelloWait})
  * stands for the stall and sends the HELLO of a raw client in this process. Until 2026-12-07 the reader gave
- * up at once when its wait found nothing. No duration is asserted: every wait has a hard bound.
+ * up at once when its wait found nothing. The same for a mailbox client whose replies found its reply mailbox
+ * full and which made room while the server's delivery of them stalled past the reply timeout (seam
+ * {@code afterFailedPlace}): it is not forgotten. No duration is asserted: every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcServerStallTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     @AfterEach
     void removeSeam() {
         RpcServer.afterHelloWait = null;
+        RpcServer.afterFailedPlace = null;
     }
 
     @Test
@@ -50,6 +65,76 @@ class RpcServerStallTest {
             byte[] answer = client.poll(Duration.ofSeconds(30));
             assertNotNull(answer, client.isEndOfStream() ? "the server closed the connection" : "no answer");
             assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(answer));
+        }
+    }
+
+    /**
+     * A mailbox client (spoken by hand) reads none of its six 60,000-byte replies until the fifth finds its
+     * reply mailbox (room for four) full; the server's delivery of the waiting replies then stalls past its
+     * reply timeout, while the client takes the four (seam {@code afterFailedPlace}): the client is not
+     * forgotten, and the other two replies come. Until 2026-12-07 the delivery decided on a clock read after
+     * its try and forgot the client (a CLOSING, "session ended"), dropping its replies.
+     */
+    @Test
+    void aClientThatMadeRoomWhileTheDeliveryStalledPastTheReplyTimeoutGetsItsReplies() throws Exception {
+        Duration replyTimeout = Duration.ofMillis(500);
+        Blobs blobs = new Blobs() {
+            @Override
+            public byte[] blob(int seq) {
+                return Blobs.of(seq);
+            }
+
+            @Override
+            public int ping() {
+                return 1;
+            }
+        };
+        try (RpcServer<Blobs> server = RpcServer.builder("stall-place", Blobs.class, blobs).replyTimeout(replyTimeout)
+                .maxCalls(1).start();
+             Mailbox requests = Mailbox.open("stall-place");
+             Mailbox replies = Mailbox.create("stall-place-reply-" + ProcessHandle.current().pid() + "-999999",
+                     MailboxOptions.builder().maxMessageSize(64 * 1024).capacityBytes(256 * 1024).build())) {
+            try {
+                requests.put(RpcFrame.encode(new RpcFrame.Hello(Blobs.class.getName(), replies.name(),
+                        ProcessIdentity.current().token(), 0)));
+                long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(replies.poll(WAIT))).clientId();
+                List<byte[]> taken = new ArrayList<>();
+                CountDownLatch stalled = new CountDownLatch(1);
+                RpcServer.afterFailedPlace = () -> {
+                    RpcServer.afterFailedPlace = null; // once
+                    for (byte[] reply; (reply = replies.poll()) != null; ) {
+                        taken.add(reply); // room, well within the reply timeout
+                    }
+                    try {
+                        Thread.sleep(replyTimeout.multipliedBy(2)); // the stall: past it
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    stalled.countDown();
+                };
+                Marshaller marshaller = Marshaller.of(Blobs.class);
+                Method blob = Blobs.class.getMethod("blob", int.class);
+                for (int call = 1; call <= 6; call++) {
+                    requests.put(RpcFrame.encode(new RpcFrame.Call(id, call, 0, RpcMethods.key(blob),
+                            marshaller.encodeArguments(new Object[] {call}))));
+                }
+                assertTrue(stalled.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the seam ran");
+                while (taken.size() < 6) {
+                    byte[] reply = replies.poll(WAIT);
+                    assertNotNull(reply, "reply " + (taken.size() + 1) + " of 6");
+                    taken.add(reply);
+                }
+                Set<Long> answered = new HashSet<>();
+                for (byte[] reply : taken) {
+                    RpcFrame.Result result = assertInstanceOf(RpcFrame.Result.class, RpcFrame.decode(reply));
+                    assertTrue(Blobs.says((byte[]) marshaller.decodeResult(result.value(), blob), (int) result.callId()));
+                    answered.add(result.callId());
+                }
+                assertEquals(6, answered.size());
+                requests.put(RpcFrame.encode(new RpcFrame.Bye(id)));
+            } finally {
+                replies.destroy();
+            }
         }
     }
 }

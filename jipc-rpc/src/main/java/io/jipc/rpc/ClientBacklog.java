@@ -115,9 +115,9 @@ final class ClientBacklog {
         return placed();
     }
 
-    /** How long the delivery has made no progress, in nanoseconds. */
-    synchronized long stalledNanos() {
-        return System.nanoTime() - progressAt;
+    /** How long the delivery had made no progress at {@code now} ({@link System#nanoTime()}), in nanoseconds. */
+    synchronized long stalledNanos(long now) {
+        return now - progressAt;
     }
 
     /**

@@ -201,6 +201,12 @@ public final class RpcServer<T> implements AutoCloseable {
      * before it gives up on the connection, to stand for its stall there. Null otherwise.
      */
     static volatile Runnable afterHelloWait;
+    /**
+     * Tests only (RpcServerStallTest): run by a mailbox client's delivery of replies when a reply found no room
+     * in its reply mailbox within a slice, before it decides whether to forget the client, to stand for its
+     * stall there. Null otherwise.
+     */
+    static volatile Runnable afterFailedPlace;
     /** Calls' deadlines and, once a client came through the mailbox, the periodic {@link #sweep()}. */
     private final ScheduledExecutorService deadlines;
     /** Whether the periodic {@link #sweep()} is scheduled (at the first HELLO through the mailbox). */
@@ -1813,6 +1819,11 @@ public final class RpcServer<T> implements AutoCloseable {
         ClientBacklog backlog = client.backlog;
         long patience = Timeouts.nanos(replyTimeout); // centuries: no limit in practice, not an overflow
         for (byte[] next; (next = backlog.nextWaiting()) != null; ) {
+            // the clock is read before the try: the client is forgotten for want of room only once a try begun
+            // past the reply timeout found none, so that a stall of this thread after a try (a GC pause, a loaded
+            // host) does not forget a client that made room meanwhile (until 2026-12-07 it decided on a clock
+            // read after the try, and the client's session ended, its calls with it, though it read)
+            long now = System.nanoTime();
             boolean placed;
             try {
                 placed = mailbox.place(next, Replies.ToMailbox.SLICE);
@@ -1822,7 +1833,13 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             if (placed) {
                 startSetAside(client, backlog.placedWaiting());
-            } else if (!clients.containsKey(client.id) || mailbox.clientGone() || backlog.stalledNanos() >= patience) {
+                continue;
+            }
+            Runnable seam = afterFailedPlace;
+            if (seam != null) {
+                seam.run();
+            }
+            if (!clients.containsKey(client.id) || mailbox.clientGone() || backlog.stalledNanos(now) >= patience) {
                 forget(client);
                 return;
             }
