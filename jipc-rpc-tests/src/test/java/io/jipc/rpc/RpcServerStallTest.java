@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stands for the stall and sends the HELLO of a raw client in this process. Until 2026-12-07 the reader gave
  * up at once when its wait found nothing. The same for a mailbox client whose replies found its reply mailbox
  * full and which made room while the server's delivery of them stalled past the reply timeout (seam
- * {@code afterFailedPlace}): it is not forgotten. No duration is asserted: every wait has a hard bound.
+ * {@code afterFailedPlace}): it is not forgotten; nor is one whose reply mailbox was full at its HELLO and
+ * which made room while the WELCOME's send stalled past the reply timeout (seam {@code afterFullSend} of
+ * {@link Replies.ToMailbox}). No duration is asserted: every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -45,6 +47,7 @@ class RpcServerStallTest {
     void removeSeam() {
         RpcServer.afterHelloWait = null;
         RpcServer.afterFailedPlace = null;
+        Replies.ToMailbox.afterFullSend = null;
     }
 
     @Test
@@ -131,6 +134,52 @@ class RpcServerStallTest {
                     answered.add(result.callId());
                 }
                 assertEquals(6, answered.size());
+                requests.put(RpcFrame.encode(new RpcFrame.Bye(id)));
+            } finally {
+                replies.destroy();
+            }
+        }
+    }
+
+    /**
+     * A mailbox client (spoken by hand) says HELLO with its reply mailbox full; the server's send of the
+     * WELCOME, having found no room, stalls past the reply timeout while the client empties its mailbox
+     * (seam {@code afterFullSend}): the WELCOME comes, not the CLOSING of a client forgotten.
+     */
+    @Test
+    void aClientThatMadeRoomWhileItsWelcomeStalledPastTheReplyTimeoutIsWelcomed() throws Exception {
+        Duration replyTimeout = Duration.ofMillis(500);
+        try (RpcServer<Bank> server = RpcServer.builder("stall-welcome", Bank.class, new BankService())
+                .replyTimeout(replyTimeout).start();
+             Mailbox requests = Mailbox.open("stall-welcome");
+             Mailbox replies = Mailbox.create("stall-welcome-reply-" + ProcessHandle.current().pid() + "-999999",
+                     MailboxOptions.builder().maxMessageSize(1024).capacityBytes(4096).build())) {
+            try {
+                byte[] filler = new byte[1000];
+                int filled = 0;
+                while (replies.offer(filler)) {
+                    filled++;
+                }
+                assertTrue(filled > 0, "the reply mailbox took the filler");
+                CountDownLatch stalled = new CountDownLatch(1);
+                Replies.ToMailbox.afterFullSend = () -> {
+                    Replies.ToMailbox.afterFullSend = null; // once
+                    while (replies.poll() != null) {
+                        // room, well within the reply timeout
+                    }
+                    try {
+                        Thread.sleep(replyTimeout.multipliedBy(2)); // the stall: past it
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    stalled.countDown();
+                };
+                requests.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), replies.name(),
+                        ProcessIdentity.current().token(), 0)));
+                assertTrue(stalled.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the seam ran");
+                byte[] answer = replies.poll(WAIT);
+                assertNotNull(answer, "an answer to the HELLO");
+                long id = assertInstanceOf(RpcFrame.Welcome.class, RpcFrame.decode(answer)).clientId();
                 requests.put(RpcFrame.encode(new RpcFrame.Bye(id)));
             } finally {
                 replies.destroy();

@@ -68,11 +68,25 @@ sealed interface Replies {
     record ToMailbox(Mailbox mailbox, long clientToken, Duration replyTimeout) implements Replies {
         /** How long a reply waits for room in a full reply mailbox between checks of the client's liveness. */
         static final Duration SLICE = Duration.ofMillis(100);
+        /**
+         * Tests only (RpcServerStallTest): run by {@link #send} when a try found no room within a slice, before
+         * it decides on the clock whether to give up, to stand for the sending thread's stall there. Null
+         * otherwise.
+         */
+        static volatile Runnable afterFullSend;
 
+        /**
+         * {@inheritDoc} Gives up once a try begun past {@code replyTimeout} found no room either: the clock is
+         * read before each try, so that a stall of the sending thread after a try (a GC pause, a loaded host)
+         * does not give up a WELCOME or CLOSING for which the client made room meanwhile (until 2026-12-07 it
+         * decided on a clock read after the try, and a client whose reply mailbox had been full at its HELLO
+         * was forgotten instead of welcomed).
+         */
         @Override
         public boolean send(byte[] frame) {
             long deadline = System.nanoTime() + Timeouts.nanos(replyTimeout); // no overflow, even for centuries
             return uninterruptibly(() -> {
+                long now = System.nanoTime();
                 try {
                     if (mailbox.offer(frame, SLICE)) {
                         return true;
@@ -80,7 +94,11 @@ sealed interface Replies {
                 } catch (RuntimeException e) {
                     return false; // closed or destroyed under us
                 }
-                return clientGone() || System.nanoTime() - deadline >= 0 ? false : null;
+                Runnable seam = afterFullSend;
+                if (seam != null) {
+                    seam.run();
+                }
+                return clientGone() || now - deadline >= 0 ? false : null;
             });
         }
 
