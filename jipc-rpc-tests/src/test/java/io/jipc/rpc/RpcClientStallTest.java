@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A client's receiving caller stalled (a GC pause, a loaded host) right after a look that found no reply,
@@ -18,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * is taken, and the call returns it; it does not fail with a timeout. A seam of {@link RpcClient}
  * ({@code afterEmptyPoll}) stands for the stall: it lets the server's method return, then sleeps past the
  * call's timeout. Until 2026-12-07 the caller decided on a clock read after its look and threw
- * {@link java.util.concurrent.TimeoutException}. No duration is asserted: every wait has a hard bound.
+ * {@link java.util.concurrent.TimeoutException}. The same for a caller that waits for its turn while another
+ * receives, and stalls right after a look that found its reply not handed over yet (seam {@code afterTurnLook}).
+ * No duration is asserted: every wait has a hard bound.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -33,6 +37,7 @@ class RpcClientStallTest {
     @AfterEach
     void removeSeam() {
         RpcClient.afterEmptyPoll = null;
+        RpcClient.afterTurnLook = null;
     }
 
     @Test
@@ -60,6 +65,54 @@ class RpcClientStallTest {
                 }
             };
             assertEquals("HELLO", client.stub().pass("hello"));
+        }
+    }
+
+    /**
+     * Two calls: the first one's caller receives (its call runs until the test ends it), the second one's waits
+     * for its reply to be handed over, and stalls right after a look that found it not yet there, past its
+     * timeout, while the server answers it and the receiving caller hands the reply over: the second call
+     * returns its reply; it does not fail with a timeout.
+     */
+    @Test
+    void aReplyHandedOverWhileAWaitingCallerStalledPastItsTimeoutIsReturned() throws Exception {
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        CountDownLatch firstRuns = new CountDownLatch(1);
+        Gate gate = word -> {
+            try {
+                if (word.equals("first")) {
+                    firstRuns.countDown();
+                    first.await(30, TimeUnit.SECONDS);
+                } else {
+                    second.await(30, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return word.toUpperCase();
+        };
+        String name = "turn-stall-" + ProcessHandle.current().pid();
+        try (RpcServer<Gate> server = RpcServer.builder(name, Gate.class, gate).start();
+             RpcClient<Gate> client = RpcClient.connect(name, Gate.class, RpcClient.Options.defaults()
+                     .withCallTimeout(CALL_TIMEOUT).withLivenessCheck(Duration.ofMillis(50)))) {
+            CompletableFuture<String> receiving = client.async(g -> g.pass("first"));
+            try {
+                assertTrue(firstRuns.await(30, TimeUnit.SECONDS), "the first call runs");
+                RpcClient.afterTurnLook = () -> {
+                    RpcClient.afterTurnLook = null; // once
+                    second.countDown(); // the server answers now, well within the call's timeout
+                    try {
+                        Thread.sleep(CALL_TIMEOUT.plusMillis(500).toMillis()); // the stall: past the timeout
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                assertEquals("SECOND", client.stub().pass("second"));
+            } finally {
+                first.countDown();
+                receiving.handle((value, failure) -> null).get(30, TimeUnit.SECONDS);
+            }
         }
     }
 }

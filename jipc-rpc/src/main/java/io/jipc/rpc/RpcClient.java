@@ -941,8 +941,19 @@ public final class RpcClient<T> implements AutoCloseable {
         while (true) {
             lock.lockInterruptibly();
             try {
-                while (!reply.isDone() && receiving) {
-                    long left = deadline - System.nanoTime();
+                while (true) {
+                    // the clock is read before the look: a stall of this thread after a look that found its reply
+                    // not yet handed over (a GC pause, a loaded host) does not time out a call whose reply the
+                    // receiving caller hands over meanwhile (until 2026-12-07 it decided on a clock read after it)
+                    long now = System.nanoTime();
+                    if (reply.isDone() || !receiving) {
+                        break;
+                    }
+                    Runnable seam = afterTurnLook;
+                    if (seam != null) {
+                        seam.run();
+                    }
+                    long left = deadline - now;
                     if (left <= 0) {
                         throw new TimeoutException();
                     }
@@ -969,13 +980,20 @@ public final class RpcClient<T> implements AutoCloseable {
         }
     }
 
-    /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
     /**
      * Tests only: run by the receiving caller right after a look that found no reply, before it decides
      * on a timeout or a silent server, to stand for its stall there (a GC pause, a loaded host). Null
      * otherwise.
      */
     static volatile Runnable afterEmptyPoll;
+    /**
+     * Tests only: run by a caller waiting for its turn at receiving right after a look that found its reply
+     * not handed over yet and another caller receiving, before it decides on a timeout, to stand for its
+     * stall there (a GC pause, a loaded host). Null otherwise.
+     */
+    static volatile Runnable afterTurnLook;
+
+    /** As the receiving caller: takes replies, handing each to its call, until {@code reply} is complete. */
 
     private void receiveUntil(CompletableFuture<RpcFrame> reply, long deadline) throws InterruptedException, TimeoutException {
         long slice = Timeouts.nanos(options.livenessCheck());
