@@ -57,10 +57,16 @@ class RpcServerStallTest {
         try (RpcServer<Bank> server = RpcServer.builder("stall", Bank.class, new BankService())
                 .listen(new InetSocketAddress("127.0.0.1", 0), listener).start();
              StreamConnection client = StreamConnection.connect(server.tcpAddress().orElseThrow())) {
-            RpcServer.afterHelloWait = () -> {
+            RpcServer.afterHelloWait = serverSide -> {
                 RpcServer.afterHelloWait = null; // once
                 try {
                     client.put(RpcFrame.encode(new RpcFrame.Hello(Bank.class.getName(), "stall", 1, 1 << 20)));
+                    // until the HELLO is in the server's socket: a loaded host may hand loopback
+                    // packets on later (ksoftirqd), and the stall stands for a thread that waited that long
+                    long deadline = System.nanoTime() + WAIT.toNanos();
+                    while (serverSide.bytesUnread() == 0 && System.nanoTime() - deadline < 0) {
+                        Thread.sleep(1);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

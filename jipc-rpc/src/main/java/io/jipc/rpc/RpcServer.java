@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Serves an implementation of a Java interface to other processes of this host, and, with
@@ -198,9 +199,9 @@ public final class RpcServer<T> implements AutoCloseable {
     private static final long IDLE_CALL_THREAD_SECONDS = 10;
     /**
      * Tests only (RpcServerStallTest): run by a connection's reader when its wait for the HELLO found none,
-     * before it gives up on the connection, to stand for its stall there. Null otherwise.
+     * before it gives up on the connection, to stand for its stall there (given that connection). Null otherwise.
      */
-    static volatile Runnable afterHelloWait;
+    static volatile Consumer<StreamConnection> afterHelloWait;
     /**
      * Tests only (RpcServerStallTest): run by a mailbox client's delivery of replies when a reply found no room
      * in its reply mailbox within a slice, before it decides whether to forget the client, to stand for its
@@ -1316,9 +1317,9 @@ public final class RpcServer<T> implements AutoCloseable {
         try {
             byte[] first = connection.poll(connection.options().connectTimeout());
             if (first == null && !connection.isEndOfStream()) {
-                Runnable seam = afterHelloWait;
+                Consumer<StreamConnection> seam = afterHelloWait;
                 if (seam != null) {
-                    seam.run();
+                    seam.accept(connection);
                 }
                 // no HELLO within the connect timeout: one look more, without waiting, before the connection is
                 // closed, so that a stall of this thread after its wait (a GC pause, a loaded host) does not turn
