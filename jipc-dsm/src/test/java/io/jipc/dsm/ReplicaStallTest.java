@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReplicaStallTest {
-    private static final Duration PEER_TIMEOUT = Duration.ofMillis(200);
+    /** 1 s: the raw peers' frames must come within it after a stall, also on a loaded host. */
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
 
     @AfterEach
     void removeSeam() {
@@ -170,5 +172,50 @@ class ReplicaStallTest {
                 }
             }
         }
+    }
+
+    /**
+     * The home's answer to OPEN begins before the connect timeout and arrives slowly after it, a byte every
+     * 50 ms for about a second (a plain {@link Socket} stands for the home): the open waits for it in
+     * heartbeat-long waits and opens the region. Until 2026-12-07 each wait was cut to the time left before the
+     * connect timeout, none after it, and the open spun until the answer was in (thousands of empty waits,
+     * 17-49 % of a CPU); counted here with the seam {@code afterEmptyAnswerPoll}, which runs after each
+     * empty wait: about 12 at 100 ms each, at most 100 allowed.
+     */
+    @Test
+    void anAnswerArrivingSlowlyAfterTheConnectTimeoutIsAwaitedWithoutSpinning() throws Exception {
+        byte[] bytes = {1, 2, 3, 4};
+        byte[] payload = DsmWire.opened(7, bytes);
+        byte[] frame = ByteBuffer.allocate(8 + payload.length).putLong(payload.length).put(payload).array();
+        Duration connectTimeout = Duration.ofMillis(300);
+        DsmOptions options = DsmOptions.defaults().withConnectTimeout(connectTimeout)
+                .withLiveness(Duration.ofMillis(100), Duration.ofSeconds(10));
+        AtomicInteger emptyWaits = new AtomicInteger();
+        ReplicatedRegion.afterEmptyAnswerPoll = emptyWaits::incrementAndGet;
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread home = Thread.ofPlatform().name("slow-home").start(() -> {
+                try (Socket peer = listener.accept(); OutputStream out = peer.getOutputStream()) {
+                    out.write(frame, 0, 4); // under way before the connect timeout
+                    out.flush();
+                    Thread.sleep(connectTimeout.multipliedBy(2));
+                    for (int i = 4; i < frame.length; i++) {
+                        out.write(frame[i]);
+                        out.flush();
+                        Thread.sleep(1000 / (frame.length - 4));
+                    }
+                    peer.getInputStream().read(); // until the replica closes (its heartbeats are discarded)
+                } catch (Exception e) {
+                    // the replica closed the connection
+                }
+            });
+            try (ReplicatedRegion region = ReplicatedRegion.open(listener.getLocalSocketAddress(), "slow",
+                    bytes.length, options)) {
+                assertEquals(7, region.version());
+                assertArrayEquals(bytes, region.snapshot());
+            }
+            home.join(Duration.ofSeconds(30));
+        }
+        assertTrue(emptyWaits.get() <= 100, emptyWaits.get() + " empty waits for the answer");
     }
 }
