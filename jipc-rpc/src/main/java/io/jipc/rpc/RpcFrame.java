@@ -19,6 +19,10 @@ import java.nio.ByteOrder;
  *              service the client asks for, or empty for whichever the listener serves)
  *   2 WELCOME  i64 client id, i64 server process token,
  *              [1.1: u32 largest frame the server takes from this client (its calls)]
+ *              (the client id is opaque to the client, which sends it back in CALL, CANCEL and BYE: a
+ *              server of 2026-12-07 or later gives a random non-zero one, told to that client alone,
+ *              and takes a CALL, CANCEL or BYE from its request mailbox only for a client that said
+ *              HELLO through it; over a connection the id is not looked at, the connection is the client)
  *   3 REFUSED  string reason                                 (answer to a HELLO; a reason beginning
  *                                                           "no such service: " refuses a HELLO that named
  *                                                           another service than the listener's; a reason

@@ -19,6 +19,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -186,8 +187,21 @@ public final class RpcServer<T> implements AutoCloseable {
     private final Map<String, Method> methods;
     private final Mailbox requests;
     private final long self = ProcessIdentity.current().token();
+    /**
+     * Every client, by its id: a random non-zero 64-bit number ({@link #CLIENT_IDS}), told the client only
+     * in its WELCOME, so that a writer of the request mailbox cannot name a client it did not learn of
+     * from that client ({@link #mailboxClient}).
+     */
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
-    private final AtomicLong nextClientId = new AtomicLong(1);
+    /**
+     * Where client ids come from: a cryptographic generator, whose next value cannot be told from those
+     * seen (an attacker's own client's id). Until 2026-12-07 ids were 1, 2, 3, ... for every client,
+     * through the mailbox and over connections alike, and a CALL written into the request mailbox with
+     * another client's id and its next call id was run as that client's call: the client's own call was
+     * then dropped as its duplicate and it took the forged call's result as its own (a connection's client
+     * had its connection ended).
+     */
+    private static final SecureRandom CLIENT_IDS = new SecureRandom();
     /**
      * Platform threads that run TCP clients' calls and a mailbox client's calls set aside: never
      * virtual threads, whose carriers CPU-bound calls would hold (and so starve the connections'
@@ -905,9 +919,9 @@ public final class RpcServer<T> implements AutoCloseable {
         switch (frame) {
             case RpcFrame.Hello hello -> welcome(hello);
             case RpcFrame.Call call -> {
-                Client client = clients.get(call.clientId());
+                Client client = mailboxClient(call.clientId());
                 if (client == null) {
-                    return null; // said BYE, was found dead, or never said HELLO to this server
+                    return null; // said BYE, was found dead, never said HELLO to this server, or a connection's
                 }
                 RunningCall waiting = taken(client, call); // from now on its CANCEL and its deadline find it
                 if (waiting == null) {
@@ -948,9 +962,12 @@ public final class RpcServer<T> implements AutoCloseable {
      * {@link #close()}: the call would run to its end, holding its slots and thread, for a client gone
      * (until 2026-12-07 it did). The caller refuses it as it does a frame that does not decode: over a
      * connection the connection ends ({@link #startOnThread}), through the mailbox it is dropped
-     * unanswered ({@link #dispatch}). The check and the registration are one atomic step ({@code
-     * putIfAbsent}): a CALL through the mailbox may name any client's id, a connection's too, so the
-     * leader and that connection's reader may take CALLs of one client at once.
+     * unanswered ({@link #dispatch}): the call in progress, the first of that id, runs on, and the
+     * duplicate alone is dropped. Since a mailbox client's id is random and told to it alone (2026-12-07),
+     * a writer of the request mailbox cannot send a CALL for another client, so the first of an id is the
+     * client's own (until then another process could send it first, with a guessed id and the client's
+     * next call id: the client's own call was the one dropped, and it took the other's result for its own).
+     * The check and the registration are one atomic step ({@code putIfAbsent}).
      */
     private RunningCall taken(Client client, RpcFrame.Call call) {
         RunningCall taken = new RunningCall(null); // its thread is bound when the work starts
@@ -1358,6 +1375,20 @@ public final class RpcServer<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * The client of {@code id} if it said HELLO through the request mailbox, else null: a frame taken
+     * from the request mailbox (which every process of the user may write into) names its client by id,
+     * and may speak only for such a client, never for a connection's, whose frames come on its connection
+     * alone (until 2026-12-07 a CALL, CANCEL or BYE written into the request mailbox reached a TCP or
+     * Unix-domain client of that id too: a CALL with its next call id ended its connection). Its id is
+     * random ({@link #CLIENT_IDS}) and told only in the WELCOME in its reply mailbox, so only a process
+     * that learnt it there (the client) can name it.
+     */
+    private Client mailboxClient(long id) {
+        Client client = clients.get(id);
+        return client != null && client.replies instanceof Replies.ToMailbox ? client : null;
+    }
+
     /** A HELLO through the mailbox: the client's replies go to the reply mailbox it names. */
     private void welcome(RpcFrame.Hello hello) {
         sweep();
@@ -1413,9 +1444,11 @@ public final class RpcServer<T> implements AutoCloseable {
             replies.close();
             return null;
         }
-        Client client = new Client(nextClientId.getAndIncrement(), replies, replyLimit(hello, replies),
-                replyLimitText(replies, hello.maxReplyFrame()), backlog);
-        clients.put(client.id, client);
+        Client client;
+        do {
+            client = new Client(CLIENT_IDS.nextLong(), replies, replyLimit(hello, replies),
+                    replyLimitText(replies, hello.maxReplyFrame()), backlog);
+        } while (client.id == 0 || clients.putIfAbsent(client.id, client) != null);
         if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
             forget(client);
             return null;
@@ -1465,7 +1498,8 @@ public final class RpcServer<T> implements AutoCloseable {
 
     /**
      * A CALL, CANCEL or BYE, from the request mailbox ({@code connected} null: the frame names its
-     * client) or from a client's connection (then it can only speak for that client).
+     * client, which must be one that said HELLO through the mailbox: {@link #mailboxClient}) or from a
+     * client's connection (then it can only speak for that client).
      */
     private void handle(RpcFrame frame, Client connected) {
         switch (frame) {
@@ -1474,12 +1508,12 @@ public final class RpcServer<T> implements AutoCloseable {
                     startOnThread(connected, call);
                 }
             }
-            case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : clients.get(cancel.clientId()),
+            case RpcFrame.Cancel cancel -> cancel(connected != null ? connected : mailboxClient(cancel.clientId()),
                     cancel.callId());
             // a client that says BYE is closing: its CLOSING (owed to the sweep if there is no room at once)
             // matters only if another process sent the BYE, so the taking thread does not wait for room
             // (until 2026-12-07 it waited up to 100 ms, every other client's requests with it)
-            case RpcFrame.Bye bye -> forget(connected != null ? connected : clients.get(bye.clientId()), false);
+            case RpcFrame.Bye bye -> forget(connected != null ? connected : mailboxClient(bye.clientId()), false);
             case RpcFrame.Ping ping -> {
                 if (connected != null) { // over a connection: the client checks that this server still answers
                     send(connected, RpcFrame.encode(new RpcFrame.Pong(ping.nonce())));
@@ -1895,7 +1929,7 @@ public final class RpcServer<T> implements AutoCloseable {
      * its reply channel (removing a dead client's reply mailbox). If the reply mailbox has no room for
      * the CLOSING within 100 ms (at once, for a BYE), it stays open and each {@link #sweep()} tries again until the CLOSING
      * is placed or the client is gone. The CLOSING matters when the client did not say the BYE itself
-     * (any process of the same user can write into the request mailbox), was taken for gone, or left
+     * (a process of the same user that holds its id wrote it into the request mailbox), was taken for gone, or left
      * its replies untaken for {@link Builder#replyTimeout}: its pending calls and
      * its next call fail with {@link RpcServerLostException} instead of waiting for ever for replies
      * that would never come (a CALL of a client id the server does not know is not answered: the
