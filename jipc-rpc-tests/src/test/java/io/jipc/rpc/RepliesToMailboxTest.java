@@ -64,4 +64,19 @@ class RepliesToMailboxTest {
             assertArrayEquals(closing, mailbox.poll(Duration.ofSeconds(10)), "the CLOSING is in the mailbox");
         }
     }
+
+    /**
+     * A client record whose process is dead but did not make the mailbox (a HELLO that named another
+     * process's reply mailbox with a dead token, which the server no longer welcomes) does not remove it
+     * when released: a mailbox is removed only on behalf of its dead creator. Until 2026-12-07 it was.
+     */
+    @Test
+    void aMailboxIsRemovedOnlyForItsDeadCreator() {
+        try (Mailbox mailbox = Mailbox.create("replies-of-another-creator")) {
+            long dead = ProcessIdentity.current().token() ^ 1; // this pid, another start time: no such process
+            new Replies.ToMailbox(mailbox, dead, Duration.ofSeconds(1)).close();
+            assertTrue(Mailbox.exists("replies-of-another-creator"), "removed though its creator lives");
+            assertTrue(Mailbox.destroy("replies-of-another-creator"));
+        }
+    }
 }

@@ -161,6 +161,44 @@ class RpcForgedFramesTest {
     }
 
     /**
+     * The writer puts a HELLO naming a live client's reply mailbox with that client's pid and another start
+     * time (a dead process's token) into the request mailbox. The server ignores it, since the mailbox was
+     * not made by the process the HELLO names: no client is added, and the victim's reply mailbox stays and
+     * serves it across the sweeps that follow. Until 2026-12-07 the HELLO was welcomed, and the server's
+     * next sweep took that record's client for dead and removed the mailbox, ending the live victim's
+     * session ({@link RpcServerLostException} for its calls).
+     */
+    @Test
+    void aHelloNamingALiveClientsReplyMailboxWithAnotherStartTimeIsIgnored() throws Exception {
+        AccountsService service = new AccountsService();
+        String name = "forged-hello";
+        try (RpcServer<Accounts> server = RpcServer.start(name, Accounts.class, service);
+             Mailbox requests = Mailbox.open(name);
+             RpcClient<Accounts> victim = RpcClient.connect(name, Accounts.class, OPTIONS)) {
+            String replies = replyMailboxOf(name);
+            long deadToken = ProcessIdentity.current().token() ^ 1; // this pid (the victim's), another start time
+            requests.put(RpcFrame.encode(new RpcFrame.Hello(Accounts.class.getName(), replies, deadToken, 0)));
+            assertEquals("sync", victim.stub().echo("sync")); // the HELLO was handled
+            assertEquals(1, server.clientCount(), "clients after the forged HELLO");
+            for (int sweep = 0; sweep < 3; sweep++) { // the server's sweeps pass meanwhile (every SWEEP_INTERVAL)
+                Thread.sleep(RpcServer.SWEEP_INTERVAL.toMillis());
+                assertEquals("balance of alice", victim.stub().balance("alice"));
+            }
+            assertTrue(Mailbox.exists(replies), "the victim's reply mailbox was removed");
+        }
+    }
+
+    /** The name of the one reply mailbox of {@code service} this process has. */
+    private static String replyMailboxOf(String service) throws java.io.IOException {
+        String prefix = service + "-reply-" + ProcessHandle.current().pid() + "-";
+        try (var files = java.nio.file.Files.list(Mailbox.path(service).getParent())) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
+            assertEquals(1, names.size(), "reply mailboxes " + names);
+            return names.getFirst();
+        }
+    }
+
+    /**
      * A TCP client starts a call (its call 1), and the writer of the request mailbox, who knows the TCP
      * client's id (this test reads it from the client object), writes a CALL with that id and call id 1,
      * one with another call id, a CANCEL of call 1 and a BYE for it. None reaches the TCP client: its call

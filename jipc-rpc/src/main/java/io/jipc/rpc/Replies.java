@@ -22,7 +22,7 @@ sealed interface Replies {
     /** Whether the client is known to be gone. */
     boolean clientGone();
 
-    /** Releases the channel; removes a dead client's reply mailbox. */
+    /** Releases the channel; removes a dead client's reply mailbox (one that client made). */
     void close();
 
     /**
@@ -177,12 +177,21 @@ sealed interface Replies {
             }
         }
 
+        /**
+         * Removes the mailbox only if its client is dead and made it (its creator's pid and start time are
+         * {@code clientToken}): a mailbox is never removed on behalf of a client record whose process did not
+         * make it (the server welcomes only a HELLO whose process made the mailbox it names, and this holds
+         * whatever a record says).
+         */
         @Override
         public void close() {
-            if (!ProcessIdentity.isAlive(clientToken)) {
-                mailbox.destroy();
+            try {
+                if (!ProcessIdentity.isAlive(clientToken) && mailbox.creator().token() == clientToken) {
+                    mailbox.destroy();
+                }
+            } finally {
+                mailbox.close();
             }
-            mailbox.close();
         }
     }
 

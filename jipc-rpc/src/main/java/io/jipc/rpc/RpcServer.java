@@ -1389,7 +1389,11 @@ public final class RpcServer<T> implements AutoCloseable {
         return client != null && client.replies instanceof Replies.ToMailbox ? client : null;
     }
 
-    /** A HELLO through the mailbox: the client's replies go to the reply mailbox it names. */
+    /**
+     * A HELLO through the mailbox: the client's replies go to the reply mailbox it names, if that is named
+     * as a reply mailbox of this service of the HELLO's process ({@link RpcClient#isReplyName}) and was
+     * made by that process, which lives ({@link #madeByLiveClient}); other HELLOs are ignored.
+     */
     private void welcome(RpcFrame.Hello hello) {
         sweep();
         if (!RpcClient.isReplyName(hello.replyMailbox(), name, hello.clientToken())) {
@@ -1401,10 +1405,30 @@ public final class RpcServer<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // no such mailbox (the client is gone) or not a valid name: nobody to answer
         }
+        if (!madeByLiveClient(mailbox, hello.clientToken())) {
+            mailbox.close(); // not the HELLO's sender's: never written to, nor removed, for this HELLO
+            return;
+        }
         welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout), requests.maxMessageSize(),
                 new ClientBacklog(maxCallsPerConnection, requests.capacityBytes()));
         if (sweeping.compareAndSet(false, true)) {
             startSweeping();
+        }
+    }
+
+    /**
+     * Whether {@code mailbox}, named by a HELLO carrying {@code clientToken}, was made by that very process
+     * (its creator's pid and start time, from the mailbox file's header) and that process lives: a client
+     * makes its reply mailbox before its HELLO. Another writer of the request mailbox could otherwise name a
+     * live client's reply mailbox in a HELLO with that client's pid and another start time: the server took
+     * that record's client for dead at its next sweep and removed the mailbox, ending the live client's
+     * session (until 2026-12-07: explorer rpc66, finding 4).
+     */
+    private static boolean madeByLiveClient(Mailbox mailbox, long clientToken) {
+        try {
+            return mailbox.creator().token() == clientToken && ProcessIdentity.isAlive(clientToken);
+        } catch (RuntimeException unreadable) {
+            return false;
         }
     }
 
