@@ -188,6 +188,40 @@ class RpcForgedFramesTest {
         }
     }
 
+    /**
+     * The writer makes a reply mailbox of its own that holds one message and never reads it, and puts
+     * four HELLOs naming it into the request mailbox (three for the interface, then one for another,
+     * refused): the first WELCOME fills it. With a reply timeout of a day, a client already connected is
+     * served right after them, and only the first HELLO became a client: the answer to a HELLO through
+     * the mailbox is placed at once or not at all. Until 2026-12-07 the thread that takes every mailbox
+     * client's requests waited for room for each later answer up to the reply timeout (10 s by default),
+     * and the client's call waited behind them (here it times out).
+     */
+    @Test
+    void helloesNamingAFullReplyMailboxHoldNoOtherClientsRequests() throws Exception {
+        AccountsService service = new AccountsService();
+        String name = "forged-full";
+        try (RpcServer<Accounts> server = RpcServer.builder(name, Accounts.class, service)
+                .replyTimeout(Duration.ofDays(1)).start();
+             Mailbox requests = Mailbox.open(name);
+             RpcClient<Accounts> client = RpcClient.connect(name, Accounts.class, OPTIONS);
+             Mailbox unread = Mailbox.create(name + "-reply-" + ProcessHandle.current().pid() + "-"
+                     + RAW_REPLIES.incrementAndGet(), MailboxOptions.builder().maxMessageSize(64).messageLimit(1)
+                     .protocol(RpcClient.REPLY_PROTOCOL).build())) {
+            try {
+                long token = ProcessIdentity.current().token();
+                for (String api : List.of(Accounts.class.getName(), Accounts.class.getName(), Accounts.class.getName(),
+                        "no.such.Interface")) {
+                    requests.put(RpcFrame.encode(new RpcFrame.Hello(api, unread.name(), token, 0)));
+                }
+                assertEquals("served", client.stub().echo("served"));
+                assertEquals(2, server.clientCount(), "clients: the connected one and the first HELLO's");
+            } finally {
+                unread.destroy(); // a server still waiting for room there gives up
+            }
+        }
+    }
+
     /** The name of the one reply mailbox of {@code service} this process has. */
     private static String replyMailboxOf(String service) throws java.io.IOException {
         String prefix = service + "-reply-" + ProcessHandle.current().pid() + "-";

@@ -16,6 +16,14 @@ sealed interface Replies {
     /** Sends {@code frame}, waiting for room while the client lives; false if it is gone. */
     boolean send(byte[] frame);
 
+    /**
+     * Sends the answer to the client's HELLO (WELCOME or REFUSED): through a reply mailbox at once or not
+     * at all, since the thread that answers HELLOs there takes every client's requests and must not wait
+     * on one client (a real client made its mailbox empty right before its HELLO, so the answer fits);
+     * over a connection as {@link #send}, on that connection's own thread. False if it was not sent.
+     */
+    boolean answerHello(byte[] frame);
+
     /** Largest frame the client takes. */
     int maxFrameSize();
 
@@ -61,7 +69,7 @@ sealed interface Replies {
 
     /**
      * A reply mailbox of a client on this host, whose process is {@code clientToken}. {@link #send}
-     * (WELCOME, the server's CLOSING) waits for room while the client lives, for at most
+     * (the server's CLOSING at its close) waits for room while the client lives, for at most
      * {@code replyTimeout}; calls' replies are {@linkplain #place placed} through the client's
      * {@link ClientBacklog} instead, so that no server thread waits on a client that does not read.
      */
@@ -100,6 +108,21 @@ sealed interface Replies {
                 }
                 return clientGone() || now - deadline >= 0 ? false : null;
             });
+        }
+
+        /**
+         * Places the answer to the HELLO if there is room now; false if not, or if the mailbox is unusable.
+         * Until 2026-12-07 it waited for room as {@link #send} does, up to the reply timeout (10 s) while the
+         * client's process lived: HELLOs naming a small reply mailbox nobody read held the thread that
+         * takes every mailbox client's requests that long each (explorer rpc66, finding 2).
+         */
+        @Override
+        public boolean answerHello(byte[] frame) {
+            try {
+                return mailbox.offer(frame);
+            } catch (RuntimeException e) {
+                return false;
+            }
         }
 
         /**
@@ -221,6 +244,11 @@ sealed interface Replies {
                     return false; // the peer closed, the connection was closed, or a started frame timed out (closed)
                 }
             });
+        }
+
+        @Override
+        public boolean answerHello(byte[] frame) {
+            return send(frame);
         }
 
         @Override

@@ -1461,6 +1461,9 @@ public final class RpcServer<T> implements AutoCloseable {
      * Answers a HELLO on {@code replies}: WELCOME, which tells the client the largest call it may
      * send ({@code maxRequest}, the limit of the channel it arrived on), or REFUSED for another
      * interface; returns the new client or null. {@code backlog}: the client's own bound on its calls.
+     * Through the mailbox the answer is placed at once or not at all ({@link Replies#answerHello}): the
+     * leader, which takes every client's requests, never waits for room in a reply mailbox here, and a
+     * HELLO whose answer finds none is forgotten.
      */
     private Client welcome(RpcFrame.Hello hello, Replies replies, int maxRequest, ClientBacklog backlog) {
         if (!hello.api().equals(api.getName())) {
@@ -1473,8 +1476,11 @@ public final class RpcServer<T> implements AutoCloseable {
             client = new Client(CLIENT_IDS.nextLong(), replies, replyLimit(hello, replies),
                     replyLimitText(replies, hello.maxReplyFrame()), backlog);
         } while (client.id == 0 || clients.putIfAbsent(client.id, client) != null);
-        if (!replies.send(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
-            forget(client);
+        if (!replies.answerHello(RpcFrame.encode(new RpcFrame.Welcome(client.id, self, maxRequest)))) {
+            // no room in its reply mailbox at once (not a client's fresh mailbox), or its connection failed: it
+            // never was a client, so it is dropped without a CLOSING (nothing owed, nothing to interrupt)
+            clients.remove(client.id);
+            replies.close();
             return null;
         }
         return client;
@@ -1488,7 +1494,7 @@ public final class RpcServer<T> implements AutoCloseable {
      * for its connect timeout; over TCP the client's connection refuses the frame).
      */
     private static void refuse(RpcFrame.Hello hello, Replies replies, String reason) {
-        replies.send(RpcFrame.encodeWithin(new RpcFrame.Refused(reason), replyLimit(hello, replies)));
+        replies.answerHello(RpcFrame.encodeWithin(new RpcFrame.Refused(reason), replyLimit(hello, replies)));
     }
 
     /**
