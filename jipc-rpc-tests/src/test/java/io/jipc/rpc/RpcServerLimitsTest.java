@@ -25,6 +25,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -564,6 +565,35 @@ class RpcServerLimitsTest {
             assertLost(busy.async(g -> g.echo("anyone?")));
             try (RpcClient<Gated> again = RpcClient.connect("forgetful", Gated.class)) {
                 assertEquals("yes", again.stub().echo("yes"));
+            }
+        }
+    }
+
+    /**
+     * With {@code maxMailboxClients(2)}, a third client through the mailbox is refused at connect
+     * ({@link RpcException} naming the bound), while a client over TCP, not counted, connects, and the
+     * clients in are served; once one of the two leaves, the third connects. Until 2026-12-07 there was no
+     * bound: one process's HELLOs (1,000 naming one mailbox) all became clients.
+     */
+    @Test
+    void clientsThroughTheMailboxBeyondTheirBoundAreRefusedAtConnect() throws Exception {
+        try (RpcServer<Gated> server = RpcServer.builder("bounded", Gated.class, new GatedService()).maxMailboxClients(2)
+                .listen(new InetSocketAddress("127.0.0.1", 0)).start();
+             RpcClient<Gated> first = RpcClient.connect("bounded", Gated.class)) {
+            RpcClient<Gated> second = RpcClient.connect("bounded", Gated.class);
+            try (RpcClient<Gated> remote = RpcClient.connect(RpcTestWaits.tcpUri(server), Gated.class,
+                    RpcClient.Options.defaults())) {
+                RpcException refused = assertThrows(RpcException.class, () -> RpcClient.connect("bounded", Gated.class));
+                assertTrue(refused.getMessage().contains("maxMailboxClients"), refused.getMessage());
+                assertEquals("first", first.stub().echo("first"));
+                assertEquals("second", second.stub().echo("second"));
+                assertEquals("remote", remote.stub().echo("remote"));
+                assertEquals(3, server.clientCount());
+            }
+            second.close();
+            await(() -> server.clientCount() == 1, "the clients that left are still known");
+            try (RpcClient<Gated> third = RpcClient.connect("bounded", Gated.class)) {
+                assertEquals("third", third.stub().echo("third"));
             }
         }
     }

@@ -351,7 +351,8 @@ public final class RpcClient<T> implements AutoCloseable {
      * @throws RpcServerLostException if the server did not answer within the connect timeout, or the
      *         mailbox's creator has exited: a server creates its mailbox and serves it until it exits, so
      *         nobody serves that one (and the HELLO is not left in it)
-     * @throws RpcException if the server refused (it serves another interface), or the mailbox is not
+     * @throws RpcException if the server refused (it serves another interface, or has its most clients through
+     *         the mailbox: {@link RpcServer.Builder#maxMailboxClients}), or the mailbox is not
      *         an RPC server's (its {@linkplain Mailbox#protocol() protocol label} is not {@value
      *         RpcServer#PROTOCOL}): then nothing is sent into it
      * @throws io.jipc.CorruptSegmentException or another exception of {@link Mailbox#open(String)}

@@ -110,8 +110,7 @@ import java.util.function.Consumer;
  * this server again may wait for a free slot.
  *
  * <p><b>When a peer dies.</b> A client that dies while its call runs gets no reply; the server notices
- * when a reply finds no room and the client's process is gone, at the next HELLO of any client, and
- * otherwise within {@link #SWEEP_INTERVAL} (it checks its mailbox clients' liveness that often, on
+ * when a reply finds no room and the client's process is gone, and otherwise within {@link #SWEEP_INTERVAL} (it checks its mailbox clients' liveness that often, on
  * its deadline timer's thread, once a client has come through the mailbox), and then interrupts
  * that client's running calls (their answers dropped), drops those that have not started (set aside,
  * waiting for a slot, or their arguments still being decoded: they never start), and removes its reply
@@ -169,8 +168,10 @@ public final class RpcServer<T> implements AutoCloseable {
     /**
      * How often the server checks that the clients that came through the mailbox live, and forgets
      * the dead ones (their reply mailboxes removed): a dead client is otherwise noticed only when a
-     * reply to it finds no room, or at the next HELLO. Each check reads each client's process
-     * status and stats its reply mailbox; calls pay nothing for it.
+     * reply to it finds no room. Each check reads each client's process status and stats its reply
+     * mailbox; calls and HELLOs pay nothing for it (until 2026-12-07 every HELLO through the mailbox
+     * checked every client first, on the thread that takes every client's requests: with 1,000 clients
+     * HELLOs were taken at 15 to 40 a second and other clients' calls waited behind them).
      */
     public static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
     /**
@@ -179,6 +180,11 @@ public final class RpcServer<T> implements AutoCloseable {
      * it, as a TCP client that stops reading is cut after its connection's frame timeout (10 s too).
      */
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Clients through the mailbox at once unless {@link Builder#maxMailboxClients} says otherwise: a
+     * HELLO beyond it is refused.
+     */
+    public static final int DEFAULT_MAX_MAILBOX_CLIENTS = 1024;
 
     private final String name;
     private final Class<T> api;
@@ -193,6 +199,9 @@ public final class RpcServer<T> implements AutoCloseable {
      * from that client ({@link #mailboxClient}).
      */
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
+    /** The clients of {@link #clients} that came through the mailbox: at most {@link #maxMailboxClients}. */
+    private final AtomicInteger mailboxClients = new AtomicInteger();
+    private final int maxMailboxClients;
     /**
      * Where client ids come from: a cryptographic generator, whose next value cannot be told from those
      * seen (an attacker's own client's id). Until 2026-12-07 ids were 1, 2, 3, ... for every client,
@@ -467,8 +476,9 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     private RpcServer(String name, Class<T> api, T implementation, MailboxOptions options, int maxCalls,
-            int maxCallsPerConnection, Duration replyTimeout, ThreadFactory callThreadFactory) {
+            int maxCallsPerConnection, int maxMailboxClients, Duration replyTimeout, ThreadFactory callThreadFactory) {
         this.callSlots = new Semaphore(maxCalls, true);
+        this.maxMailboxClients = maxMailboxClients;
         this.maxCallsPerConnection = maxCallsPerConnection;
         this.replyTimeout = replyTimeout;
         this.sessionEnded = "'" + name + "' has ended this client's session "
@@ -552,6 +562,7 @@ public final class RpcServer<T> implements AutoCloseable {
         private String advertisedHost;
         private int maxCalls = DEFAULT_MAX_CALLS;
         private int maxCallsPerConnection = DEFAULT_MAX_CALLS_PER_CONNECTION;
+        private int maxMailboxClients = DEFAULT_MAX_MAILBOX_CLIENTS;
         private Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
         private ThreadFactory callThreadFactory;
 
@@ -678,6 +689,27 @@ public final class RpcServer<T> implements AutoCloseable {
         }
 
         /**
+         * The most clients through the mailbox at once ({@value RpcServer#DEFAULT_MAX_MAILBOX_CLIENTS} unless
+         * given): a HELLO through the mailbox beyond it is refused, and that client's {@link RpcClient#connect}
+         * throws {@link RpcException} ("... has its most clients through the mailbox ...,
+         * RpcServer.Builder.maxMailboxClients"); a client that leaves (its BYE, its death, its replies untaken
+         * for the {@link #replyTimeout}) makes room. Each client through the mailbox is one reply mailbox the
+         * server maps and one process the server's sweep checks every {@link RpcServer#SWEEP_INTERVAL}, so
+         * that one process of the user cannot make the server keep any number of them (until 2026-12-07 no
+         * bound: one process's 1,000 HELLOs naming one mailbox became 1,000 clients). Clients over
+         * connections are bounded by the listener's {@code maxConnections} instead.
+         *
+         * @throws IllegalArgumentException if {@code clients} is below 1
+         */
+        public Builder<T> maxMailboxClients(int clients) {
+            if (clients < 1) {
+                throw new IllegalArgumentException("maxMailboxClients must be at least 1: " + clients);
+            }
+            this.maxMailboxClients = clients;
+            return this;
+        }
+
+        /**
          * How long a client of this host may leave its replies untaken ({@link
          * RpcServer#DEFAULT_REPLY_TIMEOUT}, 10 s, unless given): when replies to a live client have
          * found no room in its reply mailbox and none was placed for this long (it is stopped, by
@@ -734,7 +766,7 @@ public final class RpcServer<T> implements AutoCloseable {
             }
             Marshaller.of(api); // refuse a non-marshallable interface before anything is created
             RpcServer<T> server = new RpcServer<>(name, api, implementation, mailboxOptions, maxCalls,
-                    maxCallsPerConnection, replyTimeout, callThreadFactory);
+                    maxCallsPerConnection, maxMailboxClients, replyTimeout, callThreadFactory);
             server.advertised = advertisedHost;
             try {
                 if (listen != null) {
@@ -818,7 +850,7 @@ public final class RpcServer<T> implements AutoCloseable {
         return api;
     }
 
-    /** Clients connected now (said HELLO, not yet BYE or found dead). */
+    /** Clients connected now (said HELLO, not yet BYE or found dead), through the mailbox and over connections. */
     public int clientCount() {
         return clients.size();
     }
@@ -1395,7 +1427,6 @@ public final class RpcServer<T> implements AutoCloseable {
      * made by that process, which lives ({@link #madeByLiveClient}); other HELLOs are ignored.
      */
     private void welcome(RpcFrame.Hello hello) {
-        sweep();
         if (!RpcClient.isReplyName(hello.replyMailbox(), name, hello.clientToken())) {
             return; // not a client's reply mailbox: never open (or later remove) another mailbox
         }
@@ -1409,8 +1440,17 @@ public final class RpcServer<T> implements AutoCloseable {
             mailbox.close(); // not the HELLO's sender's: never written to, nor removed, for this HELLO
             return;
         }
-        welcome(hello, new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout), requests.maxMessageSize(),
-                new ClientBacklog(maxCallsPerConnection, requests.capacityBytes()));
+        Replies.ToMailbox replies = new Replies.ToMailbox(mailbox, hello.clientToken(), replyTimeout);
+        if (mailboxClients.get() >= maxMailboxClients) { // only this thread adds mailbox clients
+            refuse(hello, replies, "'" + name + "' has its most clients through the mailbox (" + maxMailboxClients
+                    + ", RpcServer.Builder.maxMailboxClients): connect again once one has left");
+            replies.close();
+            return;
+        }
+        if (welcome(hello, replies, requests.maxMessageSize(),
+                new ClientBacklog(maxCallsPerConnection, requests.capacityBytes())) != null) {
+            mailboxClients.incrementAndGet(); // forget() takes it back, also if that came first
+        }
         if (sweeping.compareAndSet(false, true)) {
             startSweeping();
         }
@@ -1926,9 +1966,9 @@ public final class RpcServer<T> implements AutoCloseable {
     }
 
     /**
-     * Checks every client's liveness; forgets the dead ones. The leader calls it at each HELLO
-     * through the mailbox, the deadline timer every {@link #SWEEP_INTERVAL}: {@link #forget} is
-     * idempotent.
+     * Checks every client's liveness; forgets the dead ones. The deadline timer calls it every {@link
+     * #SWEEP_INTERVAL} ({@link #forget} is idempotent); not the leader, at a HELLO, since 2026-12-07: it
+     * costs a look at every client, and the leader takes every client's requests.
      */
     private void sweep() {
         for (Client client : clients.values()) {
@@ -1973,6 +2013,9 @@ public final class RpcServer<T> implements AutoCloseable {
     private void forget(Client client, boolean waitForRoom) {
         if (client == null || clients.remove(client.id) == null) {
             return;
+        }
+        if (client.replies instanceof Replies.ToMailbox) {
+            mailboxClients.decrementAndGet();
         }
         client.backlog.drop();
         synchronized (awaitingSlot) { // its calls waiting for a slot are dropped (own: a no-op once dropped)
