@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -218,6 +219,41 @@ class RpcForgedFramesTest {
                 assertEquals(2, server.clientCount(), "clients: the connected one and the first HELLO's");
             } finally {
                 unread.destroy(); // a server still waiting for room there gives up
+            }
+        }
+    }
+
+    /**
+     * A CANCEL written into the request mailbox with a mailbox client's id (which only the client learns;
+     * this test reads it from the client object) and the call id of its running plain call, which has no
+     * call timeout: the call's thread at the server is interrupted and the blocking stub call throws
+     * {@link CancellationException} (docs/rpc.md's failure table), not a result.
+     */
+    @Test
+    void aCancelOfAPlainCallMakesItThrowCancellationException() throws Exception {
+        AccountsService service = new AccountsService();
+        String name = "forged-cancel";
+        try (RpcServer<Accounts> server = RpcServer.start(name, Accounts.class, service);
+             Mailbox requests = Mailbox.open(name);
+             RpcClient<Accounts> client = RpcClient.connect(name, Accounts.class, RpcClient.Options.defaults())) {
+            try {
+                CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+                Thread caller = Thread.ofPlatform().start(() -> {
+                    try {
+                        outcome.complete(new AssertionError("returned " + client.stub().balance("mallory")));
+                    } catch (Throwable t) {
+                        outcome.complete(t);
+                    }
+                });
+                await(() -> service.inside.get() == 1, "the call did not start");
+                requests.put(RpcFrame.encode(new RpcFrame.Cancel(client.clientId(), 1)));
+                Throwable thrown = outcome.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                CancellationException cancelled = assertInstanceOf(CancellationException.class, thrown);
+                assertEquals("balance(java.lang.String) was cancelled at the server", cancelled.getMessage());
+                assertEquals(1, service.interrupted.get(), "calls interrupted at the server");
+                caller.join(WAIT);
+            } finally {
+                service.gate.countDown();
             }
         }
     }

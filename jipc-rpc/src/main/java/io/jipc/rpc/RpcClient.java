@@ -65,7 +65,11 @@ import java.util.regex.Pattern;
  * {@link InterruptedException}, with its interrupt status set again. A call made with the status
  * set already gets the same at once and is not sent (a round trip never completes at once:
  * docs/architecture.md, "Interrupts and timeouts"). {@link #async} returns a future
- * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. Over
+ * whose {@code cancel(true)} does the same; its {@code cancel(false)} lets the call run on. A plain
+ * (blocking) call cancelled at the server while its caller still waits (by a CANCEL this client did not
+ * send: one written into the server's request mailbox by a process that holds this client's id, which
+ * only this client learns from the server) throws {@link java.util.concurrent.CancellationException}
+ * ("M was cancelled at the server"), or {@link RpcTimeoutException} if it has a timeout. Over
  * TCP a call's frame that leaves whole at once (the connection's send turn taken soon, room for all
  * of it in the socket: the usual case, unless the server holds the client's calls back) is sent by
  * its caller; any other
