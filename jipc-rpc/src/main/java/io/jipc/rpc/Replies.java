@@ -86,9 +86,9 @@ sealed interface Replies {
         /**
          * {@inheritDoc} Gives up once a try begun past {@code replyTimeout} found no room either: the clock is
          * read before each try, so that a stall of the sending thread after a try (a GC pause, a loaded host)
-         * does not give up a WELCOME or CLOSING for which the client made room meanwhile (until 2026-12-07 it
-         * decided on a clock read after the try, and a client whose reply mailbox had been full at its HELLO
-         * was forgotten instead of welcomed).
+         * does not give up a reply or CLOSING for which the client made room meanwhile (until 2026-12-07 it
+         * decided on a clock read after the try, and a client whose reply mailbox was full when the server
+         * closed was not told; the WELCOME does not come here: it is placed at once or not at all).
          */
         @Override
         public boolean send(byte[] frame) {
