@@ -768,15 +768,40 @@ class RemoteMailboxTest {
     }
 
     @Test
-    void aMailboxTheGatewayDoesNotExportIsRefused() {
+    void aMailboxTheGatewayDoesNotExportIsRefused() throws Exception {
         URI missing = box.resolve("/not-exported");
         RemoteMailboxException e = assertThrows(RemoteMailboxException.class, () -> connect(missing));
         assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, e.code());
-        // a name the gateway echoes is quoted with its control characters escaped, never raw
-        RemoteMailboxException nul = assertThrows(RemoteMailboxException.class,
-                () -> connect(box.resolve("/a%00b%0Ac")));
-        assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, nul.code());
-        assertTrue(nul.getMessage().contains("no mailbox 'a\\u0000b\\u000ac' exported by "), nul.getMessage());
+        // a name the gateway echoes is quoted with its control characters escaped, never raw (RemoteMailbox
+        // refuses such a name before connecting, below; a raw client sends it)
+        try (StreamConnection raw = StreamConnection.connect(new InetSocketAddress("127.0.0.1", box.getPort()))) {
+            raw.put(Wire.encode(new Wire.Open(1, "a\u0000b\nc")));
+            Wire.Error nul = assertInstanceOf(Wire.Error.class, Wire.decodeReply(raw.take()));
+            assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX, nul.code());
+            assertTrue(nul.text().contains("no mailbox 'a\\u0000b\\u000ac' exported by "), nul.text());
+        }
+    }
+
+    /**
+     * An address whose name is no mailbox name is refused before connecting, with the rule of
+     * {@code Mailbox} names, whatever its length; the gateway serves on. Until 2026-12-07 a name of
+     * more than 200 UTF-8 bytes (201 x's, or 101 'é') reached the gateway, which ended the connection
+     * at its frame limit for an Open, and the client reported {@link RemotePeerLostException} ("the
+     * gateway closed the connection"), as for a gateway gone, which code that retries on it retried for ever.
+     */
+    @Test
+    void anAddressWhoseNameIsNoMailboxNameIsRefusedBeforeConnecting() throws Exception {
+        for (String name : List.of("x".repeat(201), "x".repeat(250), "\u00e9".repeat(101), "a%00b%0Ac", "..", "%2E%2E")) {
+            URI address = URI.create("tcp://127.0.0.1:" + box.getPort() + "/" + name);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> connect(address));
+            assertTrue(e.getMessage().startsWith("remote mailbox " + address + ": invalid mailbox name "), e.getMessage());
+        }
+        URI longest = URI.create("tcp://127.0.0.1:" + box.getPort() + "/" + "x".repeat(200)); // the gateway's answer
+        assertEquals(Wire.ErrorCode.NO_SUCH_MAILBOX,
+                assertThrows(RemoteMailboxException.class, () -> connect(longest)).code());
+        RemoteMailbox mailbox = connect(box);
+        assertTrue(mailbox.offer(text("served")));
+        assertEquals("served", text(mailbox.poll(LONG)));
     }
 
     @Test

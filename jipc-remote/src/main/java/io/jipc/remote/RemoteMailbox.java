@@ -4,6 +4,7 @@ import io.jipc.ClosedException;
 import io.jipc.Timeouts;
 import io.jipc.Turns;
 import io.jipc.JipcException;
+import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MessageTooLargeException;
 import io.jipc.net.InvalidFrameException;
 import io.jipc.net.StreamConnection;
@@ -121,8 +122,14 @@ public final class RemoteMailbox implements MessageChannel {
         if (uri.getPort() > 65535) {
             throw new IllegalArgumentException("port " + uri.getPort() + " of " + uri + " is outside 0..65535");
         }
-        this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
         this.name = uri.getPath().substring(1);
+        try {
+            Mailbox.path(name); // the gateway's own check of an Open's name (ExportedMailbox.open)
+        } catch (IllegalArgumentException notAMailboxName) {
+            throw new IllegalArgumentException("remote mailbox " + uri + ": " + notAMailboxName.getMessage(),
+                    notAMailboxName);
+        }
+        this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
     }
 
     /** Connects with the default options; see {@link #connect(URI, RemoteOptions)}. */
@@ -135,7 +142,9 @@ public final class RemoteMailbox implements MessageChannel {
      *
      * @throws RemotePeerLostException  if the gateway cannot be reached within the connect timeout
      * @throws RemoteMailboxException   if the gateway does not export that mailbox
-     * @throws IllegalArgumentException if the address is not of that form
+     * @throws IllegalArgumentException if the address is not of that form, or {@code NAME} is not a mailbox
+     *                                  name (1-200 of {@code A-Z a-z 0-9 . _ -}, not starting with {@code .}
+     *                                  or {@code -}, as {@link Mailbox#path(String)} checks), before connecting
      */
     public static RemoteMailbox connect(URI address, RemoteOptions options) throws InterruptedException {
         RemoteMailbox mailbox = new RemoteMailbox(Objects.requireNonNull(address, "address"),
