@@ -79,7 +79,12 @@ import java.util.regex.Pattern;
  * collective operation waits until every rank has a member, or had one that delivered its part of
  * this operation and left, and remembers them (the group's <em>view</em>); later ones require the
  * same members. One thread of a member at a time runs a
- * collective operation (calls are serialised).
+ * collective operation (calls are serialised). A member's own arguments (a value, a root's parts) are
+ * checked before the operation waits for anything: a wrong one in the first collective operation
+ * while the group is not full fails at once, nothing sent and nothing counted (the member's next
+ * collective operation is the group's first again, as after a timeout of the wait for the group;
+ * until 2026-12-07 it failed only once the group had filled, which without a collective timeout
+ * could be never); once there is a view, the others are told as below (Sizes).
  *
  * <h2>When a member dies or leaves</h2>
  * Waiting calls check every {@link GroupOptions#livenessCheck()} (100 ms) that the members they wait
@@ -887,7 +892,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Waits until every member has called {@code barrier()} (as many times as this one). */
     public void barrier() throws InterruptedException {
-        collective(GroupEnvelope.Op.BARRIER, op -> {
+        collective(GroupEnvelope.Op.BARRIER, NO_ARGUMENTS, op -> {
             if (rank == 0) {
                 for (int r = 1; r < size(); r++) {
                     op.receive(r, GroupEnvelope.UP);
@@ -912,17 +917,21 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public byte[] broadcastFrom(int root, byte[] value) throws InterruptedException {
         checkRank(root, "root");
-        return collective(GroupEnvelope.Op.BROADCAST_FROM, op -> {
+        GroupEnvelope.Op kind = GroupEnvelope.Op.BROADCAST_FROM;
+        return collective(kind, () -> {
+            if (rank == root) {
+                checkValue(kind, value);
+            }
+        }, op -> {
             if (rank != root) {
                 return op.receive(root, GroupEnvelope.DOWN);
             }
-            byte[] v = op.checkValue(value);
             for (int r = 0; r < size(); r++) {
                 if (r != root) {
-                    op.send(r, GroupEnvelope.DOWN, v);
+                    op.send(r, GroupEnvelope.DOWN, value);
                 }
             }
-            return v.clone();
+            return value.clone();
         });
     }
 
@@ -936,15 +945,20 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public byte[] scatter(int root, List<byte[]> parts) throws InterruptedException {
         checkRank(root, "root");
-        return collective(GroupEnvelope.Op.SCATTER, op -> {
+        GroupEnvelope.Op kind = GroupEnvelope.Op.SCATTER;
+        return collective(kind, () -> {
             if (rank != root) {
-                return op.receive(root, GroupEnvelope.DOWN);
+                return;
             }
             if (parts == null || parts.size() != size()) {
                 throw new OwnPartFailed(new IllegalArgumentException("scatter needs " + size()
                         + " parts, one per rank, not " + (parts == null ? "null" : parts.size())));
             }
-            parts.forEach(op::checkValue);
+            parts.forEach(part -> checkValue(kind, part));
+        }, op -> {
+            if (rank != root) {
+                return op.receive(root, GroupEnvelope.DOWN);
+            }
             for (int r = 0; r < size(); r++) {
                 if (r != root) {
                     op.send(r, GroupEnvelope.DOWN, parts.get(r));
@@ -963,13 +977,13 @@ public final class ProcessGroup implements AutoCloseable {
      */
     public List<byte[]> gather(int root, byte[] value) throws InterruptedException {
         checkRank(root, "root");
-        return collective(GroupEnvelope.Op.GATHER, op -> {
-            byte[] v = op.checkValue(value);
+        GroupEnvelope.Op kind = GroupEnvelope.Op.GATHER;
+        return collective(kind, () -> checkValue(kind, value), op -> {
             if (rank != root) {
-                op.send(root, GroupEnvelope.UP, v);
+                op.send(root, GroupEnvelope.UP, value);
                 return null;
             }
-            return op.collect(v);
+            return op.collect(value);
         });
     }
 
@@ -985,14 +999,14 @@ public final class ProcessGroup implements AutoCloseable {
      * @throws CollectiveAbortedException at the others, then
      */
     public List<byte[]> allGather(byte[] value) throws InterruptedException {
-        return collective(GroupEnvelope.Op.ALL_GATHER, op -> {
-            byte[] v = op.checkValue(value);
+        GroupEnvelope.Op kind = GroupEnvelope.Op.ALL_GATHER;
+        return collective(kind, () -> checkValue(kind, value), op -> {
             for (int r = 0; r < size(); r++) {
                 if (r != rank) {
-                    op.send(r, GroupEnvelope.UP, v);
+                    op.send(r, GroupEnvelope.UP, value);
                 }
             }
-            return op.collect(v);
+            return op.collect(value);
         });
     }
 
@@ -1010,13 +1024,13 @@ public final class ProcessGroup implements AutoCloseable {
     public byte[] reduce(int root, byte[] value, BinaryOperator<byte[]> combine) throws InterruptedException {
         checkRank(root, "root");
         Objects.requireNonNull(combine, "combine");
-        return collective(GroupEnvelope.Op.REDUCE, op -> {
-            byte[] v = op.checkValue(value);
+        GroupEnvelope.Op kind = GroupEnvelope.Op.REDUCE;
+        return collective(kind, () -> checkValue(kind, value), op -> {
             if (rank != root) {
-                op.send(root, GroupEnvelope.UP, v);
+                op.send(root, GroupEnvelope.UP, value);
                 return null;
             }
-            return fold(op.collect(v), combine);
+            return fold(op.collect(value), combine);
         });
     }
 
@@ -1036,13 +1050,12 @@ public final class ProcessGroup implements AutoCloseable {
     private byte[] allReduce(GroupEnvelope.Op kind, byte[] value, BinaryOperator<byte[]> combine)
             throws InterruptedException {
         Objects.requireNonNull(combine, "combine");
-        return collective(kind, op -> {
-            byte[] v = op.checkValue(value);
+        return collective(kind, () -> checkValue(kind, value), op -> {
             if (rank != 0) {
-                op.send(0, GroupEnvelope.UP, v);
+                op.send(0, GroupEnvelope.UP, value);
                 return op.receive(0, GroupEnvelope.DOWN);
             }
-            byte[] result = op.checkValue(fold(op.collect(v), combine));
+            byte[] result = checkValue(kind, fold(op.collect(value), combine));
             for (int r = 1; r < size(); r++) {
                 op.send(r, GroupEnvelope.DOWN, result);
             }
@@ -1071,6 +1084,19 @@ public final class ProcessGroup implements AutoCloseable {
         return ByteBuffer.wrap(result).getLong();
     }
 
+    /** {@code value}, if it is one this member may give a collective operation {@code kind}; else its own part fails. */
+    private byte[] checkValue(GroupEnvelope.Op kind, byte[] value) {
+        if (value == null) {
+            throw new OwnPartFailed(new NullPointerException(kind + ": value is null"));
+        }
+        if (value.length > maxMessageSize) {
+            throw new OwnPartFailed(new MessageTooLargeException(kind + ": a value of " + value.length
+                    + " bytes is larger than group '" + name + "' allows (" + maxMessageSize + ")", value.length,
+                    maxMessageSize));
+        }
+        return value;
+    }
+
     /** Combines the values in rank order; a failure of {@code combine} is this member's own. */
     private static byte[] fold(List<byte[]> values, BinaryOperator<byte[]> combine) {
         byte[] result = values.getFirst();
@@ -1093,12 +1119,20 @@ public final class ProcessGroup implements AutoCloseable {
         T run(Operation op) throws InterruptedException;
     }
 
+    /** A collective operation without arguments of its own to check ({@link #barrier()}). */
+    private static final Runnable NO_ARGUMENTS = () -> { };
+
     /**
      * Runs one collective operation: checks that collectives are not broken, forms the view on the
-     * first one, numbers it, runs {@code body}; a failure of this member's own part is sent to the
-     * others as an abort.
+     * first one, numbers it, checks this member's own arguments ({@code ownArguments}, which throws
+     * {@link OwnPartFailed}), runs {@code body}; a failure of this member's own part is sent to the
+     * others as an abort. Before the first operation's view is formed, its own arguments are checked
+     * first: if they are wrong and the view cannot be formed at once (the group is not full), the
+     * caller gets the error without waiting for the group to fill, nothing sent and the operation
+     * not numbered (the next is the group's first again), as when the wait for the group times out;
+     * with the view formed at once, the others are told as in any operation.
      */
-    private <T> T collective(GroupEnvelope.Op kind, Body<T> body) throws InterruptedException {
+    private <T> T collective(GroupEnvelope.Op kind, Runnable ownArguments, Body<T> body) throws InterruptedException {
         ensureOpen();
         synchronized (collective) {
             if (broken != null) {
@@ -1106,6 +1140,15 @@ public final class ProcessGroup implements AutoCloseable {
                         + "' are broken since an earlier one failed: " + broken.getMessage(), broken);
             }
             long deadline = options.collectiveTimeout() == null ? Inbox.FOREVER : deadline(options.collectiveTimeout());
+            if (view == null) {
+                try {
+                    ownArguments.run();
+                } catch (OwnPartFailed wrong) {
+                    if (!formViewNow()) {
+                        throw wrong.reason; // until 2026-12-07 thrown once the group had filled, for ever without a timeout
+                    }
+                }
+            }
             if (view == null) {
                 formView(deadline); // nothing sent yet: a failure here leaves collectives usable
             }
@@ -1117,6 +1160,7 @@ public final class ProcessGroup implements AutoCloseable {
             try {
                 op.checkView();
                 try {
+                    ownArguments.run();
                     return body.run(op);
                 } catch (OwnPartFailed failed) {
                     ownPart = failed.reason;
@@ -1203,6 +1247,22 @@ public final class ProcessGroup implements AutoCloseable {
         }
         checkNoneBroken(members);
         view = members;
+    }
+
+    /** {@link #formView}, if the view can be formed now, without waiting; false if it cannot (the group is not full). */
+    private boolean formViewNow() throws InterruptedException {
+        MemberTable.Snapshot[] members;
+        try {
+            members = viewNow();
+        } catch (IllegalStateException unmapped) {
+            throw closedDuring(unmapped, "looking whether the group is full for its first collective operation");
+        }
+        if (members == null) {
+            return false;
+        }
+        checkNoneBroken(members);
+        view = members;
+        return true;
     }
 
     /**
@@ -1370,18 +1430,6 @@ public final class ProcessGroup implements AutoCloseable {
             this.kind = kind;
             this.seq = seq;
             this.deadline = deadline;
-        }
-
-        byte[] checkValue(byte[] value) {
-            if (value == null) {
-                throw new OwnPartFailed(new NullPointerException(kind + ": value is null"));
-            }
-            if (value.length > maxMessageSize) {
-                throw new OwnPartFailed(new MessageTooLargeException(kind + ": a value of " + value.length
-                        + " bytes is larger than group '" + name + "' allows (" + maxMessageSize + ")", value.length,
-                        maxMessageSize));
-            }
-            return value;
         }
 
         /**

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -284,6 +285,42 @@ class GroupTest extends InProcessMembers {
         });
         assertEquals(List.of("ArithmeticException", "CollectiveAbortedException", "CollectiveAbortedException"), again);
         assertEquals(List.of(3L, 3L, 3L), each(g, m -> m.allReduce(m.rank(), Long::sum)));
+    }
+
+    /**
+     * A member's own wrong argument to the group's first collective operation is refused at once
+     * while the group is not full: the root's scatter with one part or none, a null or over-size
+     * value, at a root and elsewhere. Nothing is sent or counted: once the other member has joined,
+     * both run the group's first operation. Until 2026-12-07 each waited for the group to fill first
+     * (with no collective timeout, for as long as the rank stayed empty).
+     */
+    @Test
+    void aWrongArgumentOfTheFirstCollectiveOperationIsRefusedBeforeTheGroupFills() throws Exception {
+        ProcessGroup alone = join("early", GroupOptions.of(2));
+        byte[] big = new byte[alone.maxMessageSize() + 1];
+        Map<String, Member<Object>> wrong = new LinkedHashMap<>();
+        wrong.put("IllegalArgumentException: scatter needs 2 parts, one per rank, not 1",
+                m -> m.scatter(0, List.of(bytes("one part"))));
+        wrong.put("IllegalArgumentException: scatter needs 2 parts, one per rank, not null", m -> m.scatter(0, null));
+        wrong.put("MessageTooLargeException: SCATTER", m -> m.scatter(0, List.of(bytes("a"), big)));
+        wrong.put("NullPointerException: BROADCAST_FROM: value is null", m -> m.broadcastFrom(0, null));
+        wrong.put("MessageTooLargeException: BROADCAST_FROM", m -> m.broadcastFrom(0, big));
+        wrong.put("NullPointerException: GATHER: value is null", m -> m.gather(1, null));
+        wrong.put("MessageTooLargeException: ALL_GATHER", m -> m.allGather(big));
+        wrong.put("NullPointerException: REDUCE: value is null", m -> m.reduce(0, null, (a, b) -> a));
+        wrong.put("MessageTooLargeException: REDUCE", m -> m.reduce(1, big, (a, b) -> a));
+        wrong.put("NullPointerException: ALL_REDUCE: value is null", m -> m.allReduce(null, (a, b) -> a));
+        for (Map.Entry<String, Member<Object>> call : wrong.entrySet()) {
+            Future<Object> outcome = threads.submit(() -> call.getValue().run(alone));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> outcome.get(30, TimeUnit.SECONDS), call.getKey());
+            String got = e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage();
+            assertTrue(got.startsWith(call.getKey()), got);
+        }
+        List<ProcessGroup> g = List.of(alone, join("early", GroupOptions.of(2)));
+        assertEquals(List.of("for 0", "for 1"), each(g, m -> new String(
+                m.scatter(0, m.rank() == 0 ? List.of(bytes("for 0"), bytes("for 1")) : null), UTF_8)));
+        assertEquals(List.of(1L, 1L), each(g, m -> m.allReduce(m.rank(), Long::sum)));
     }
 
     /**
