@@ -207,6 +207,7 @@ public final class DatagramEndpoint implements AutoCloseable, Selectable {
 
     private boolean send(SocketAddress target, byte[] message, long deadline) throws InterruptedException {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(message, "message");
         if (message.length > options.maxDatagramSize()) {
             throw new MessageTooLargeException("datagram of " + message.length + " bytes exceeds the maximum of "
                     + options.maxDatagramSize() + " bytes (to " + Sockets.describe(target) + ")", message.length,

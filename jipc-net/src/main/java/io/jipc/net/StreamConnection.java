@@ -483,7 +483,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws FrameTimeoutException    if the peer stopped reading half-way (connection closed)
      */
     public void put(byte[] message) throws InterruptedException {
-        transmit(true, ByteBuffer.wrap(message), Long.MAX_VALUE);
+        transmit(true, frame(message), Long.MAX_VALUE);
     }
 
     /**
@@ -491,7 +491,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * sent) otherwise. Once started, the frame is finished (within the frame timeout).
      */
     public boolean offer(byte[] message, Duration timeout) throws InterruptedException {
-        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout));
+        return transmit(true, frame(message), deadlineOf(timeout));
     }
 
     /**
@@ -515,7 +515,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws InterruptedException     if interrupted before the first byte left (nothing sent)
      */
     public boolean offerShielded(byte[] message, Duration timeout) throws InterruptedException {
-        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
+        return transmit(true, frame(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
                 true, null);
     }
 
@@ -548,8 +548,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws InterruptedException     if interrupted before the first byte left (nothing sent)
      */
     public boolean offerShielded(byte[] message, Duration timeout, LongSupplier lastHeard) throws InterruptedException {
+        ByteBuffer frame = frame(message);
         Objects.requireNonNull(lastHeard, "lastHeard");
-        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
+        return transmit(true, frame, deadlineOf(timeout), options.maxFrameSize(), Long.MAX_VALUE,
                 true, lastHeard);
     }
 
@@ -573,6 +574,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      */
     public boolean offerShieldedAtOnce(byte[] message, Duration turnWait, LongSupplier lastHeard)
             throws InterruptedException {
+        Objects.requireNonNull(message, "message");
         Objects.requireNonNull(lastHeard, "lastHeard");
         int length = message.length;
         if (length > options.maxFrameSize()) {
@@ -589,7 +591,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 if (queued + FrameCodec.HEADER_LENGTH + length > Sockets.sendBufferSize(socket.fd) / 4) {
                     return false;
                 }
-                return transmitLocked(true, ByteBuffer.wrap(message), System.nanoTime(), Long.MAX_VALUE, true,
+                return transmitLocked(true, frame(message), System.nanoTime(), Long.MAX_VALUE, true,
                         lastHeard);
             } finally {
                 socket.exit();
@@ -616,8 +618,9 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws FrameTimeoutException    if the frame started but did not finish in time (connection closed)
      */
     public boolean offerWhole(byte[] message, Duration timeout) throws InterruptedException {
+        ByteBuffer frame = frame(message);
         long deadline = deadlineOf(timeout);
-        return transmit(true, ByteBuffer.wrap(message), deadline, options.maxFrameSize(), deadline);
+        return transmit(true, frame, deadline, options.maxFrameSize(), deadline);
     }
 
     /**
@@ -632,8 +635,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws MessageTooLargeException if the message is longer than {@code sendLimit} (nothing is sent)
      */
     public boolean offer(byte[] message, Duration timeout, int sendLimit) throws InterruptedException {
+        ByteBuffer frame = frame(message);
+        long deadline = deadlineOf(timeout);
         FrameCodec.checkLimit(sendLimit);
-        return transmit(true, ByteBuffer.wrap(message), deadlineOf(timeout), sendLimit);
+        return transmit(true, frame, deadline, sendLimit);
     }
 
     /**
@@ -649,9 +654,10 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws FrameTimeoutException    if the frame started but did not finish in time (connection closed)
      */
     public boolean offerWhole(byte[] message, Duration timeout, int sendLimit) throws InterruptedException {
-        FrameCodec.checkLimit(sendLimit);
+        ByteBuffer frame = frame(message);
         long deadline = deadlineOf(timeout);
-        return transmit(true, ByteBuffer.wrap(message), deadline, sendLimit, deadline);
+        FrameCodec.checkLimit(sendLimit);
+        return transmit(true, frame, deadline, sendLimit, deadline);
     }
 
     /**
@@ -661,7 +667,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      */
     public boolean offer(byte[] message) {
         try {
-            return transmit(true, ByteBuffer.wrap(message), System.nanoTime());
+            return transmit(true, frame(message), System.nanoTime());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (!socket.isClosed()) {
@@ -676,7 +682,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * is full. Do not interleave with messages of another thread.
      */
     public void write(ByteBuffer src) throws InterruptedException {
-        transmit(false, src, Long.MAX_VALUE);
+        transmit(false, Objects.requireNonNull(src, "src"), Long.MAX_VALUE);
+    }
+
+    /** {@code message} as the payload of a frame; a null message is refused by its parameter's name. */
+    private static ByteBuffer frame(byte[] message) {
+        return ByteBuffer.wrap(Objects.requireNonNull(message, "message"));
     }
 
     private boolean transmit(boolean framed, ByteBuffer payload, long deadline) throws InterruptedException {
@@ -904,6 +915,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * @throws ClosedException       if the connection is closed, also by another thread while this one reads
      */
     public int read(ByteBuffer dst) throws InterruptedException {
+        Objects.requireNonNull(dst, "dst");
         if (!dst.hasRemaining()) {
             return 0; // as a channel read into a full buffer: nothing to wait for
         }

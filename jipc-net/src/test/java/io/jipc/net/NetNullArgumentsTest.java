@@ -48,7 +48,57 @@ class NetNullArgumentsTest {
                     try (StreamServer server = StreamServer.bind(LOOPBACK)) {
                         server.accept((Duration) null);
                     }
-                }));
+                }),
+                // a connection's and an endpoint's messages and buffers: until 2026-12-07 a deeper NPE
+                // ("Cannot read the array length because "array" is null", from ByteBuffer.wrap)
+                call("StreamConnection.put(null)", "message", onConnection(c -> c.put(null))),
+                call("StreamConnection.offer(null)", "message", onConnection(c -> c.offer(null))),
+                call("StreamConnection.offer(null, timeout)", "message", onConnection(c -> c.offer(null, SECOND))),
+                call("StreamConnection.offer(null, null)", "message", onConnection(c -> c.offer(null, null))),
+                call("StreamConnection.offer(message, null)", "timeout", onConnection(c -> c.offer(new byte[1], null))),
+                call("StreamConnection.offer(null, timeout, limit)", "message", onConnection(c -> c.offer(null, SECOND, -1))),
+                call("StreamConnection.offerWhole(null, timeout)", "message", onConnection(c -> c.offerWhole(null, SECOND))),
+                call("StreamConnection.offerWhole(null, null)", "message", onConnection(c -> c.offerWhole(null, null))),
+                call("StreamConnection.offerWhole(null, timeout, limit)", "message",
+                        onConnection(c -> c.offerWhole(null, SECOND, -1))),
+                call("StreamConnection.offerShielded(null, timeout)", "message",
+                        onConnection(c -> c.offerShielded(null, SECOND))),
+                call("StreamConnection.offerShielded(null, timeout, null)", "message",
+                        onConnection(c -> c.offerShielded(null, SECOND, null))),
+                call("StreamConnection.offerShieldedAtOnce(null, timeout, null)", "message",
+                        onConnection(c -> c.offerShieldedAtOnce(null, SECOND, null))),
+                call("StreamConnection.write(null)", "src", onConnection(c -> c.write(null))),
+                call("StreamConnection.read(null)", "dst", onConnection(c -> c.read(null))),
+                call("DatagramEndpoint.offer(target, null)", "message", onEndpoint(e -> e.offer(e.localAddress(), null))),
+                call("DatagramEndpoint.offer(target, null, timeout)", "message",
+                        onEndpoint(e -> e.offer(e.localAddress(), null, SECOND))),
+                call("DatagramEndpoint.put(target, null)", "message", onEndpoint(e -> e.put(e.localAddress(), null))));
+    }
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    @FunctionalInterface
+    private interface On<T> {
+        void call(T t) throws Throwable;
+    }
+
+    /** {@code call} on a connection to a loopback server of this JVM, open (the kernel accepted it). */
+    private static Executable onConnection(On<StreamConnection> call) {
+        return () -> {
+            try (StreamServer server = StreamServer.bind(LOOPBACK);
+                 StreamConnection connection = StreamConnection.connect(server.localAddress())) {
+                call.call(connection);
+            }
+        };
+    }
+
+    /** {@code call} on an endpoint bound on loopback. */
+    private static Executable onEndpoint(On<DatagramEndpoint> call) {
+        return () -> {
+            try (DatagramEndpoint endpoint = DatagramEndpoint.bind(LOOPBACK)) {
+                call.call(endpoint);
+            }
+        };
     }
 
     private static Arguments call(String what, String parameter, Executable call) {
