@@ -14,6 +14,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -910,12 +911,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * already buffered are returned first, also to an interrupted thread (which keeps its status);
      * with none there, an interrupted thread gets {@link InterruptedException}.
      *
-     * @throws IllegalStateException if a message was half received
-     * @throws PeerClosedException   if the peer reset the connection (connection closed, as for {@link #take()})
-     * @throws ClosedException       if the connection is closed, also by another thread while this one reads
+     * @throws ReadOnlyBufferException if {@code dst} is read-only: at once, nothing read (as a mailbox's
+     *                                 {@code poll(ByteBuffer)} and a pipe's {@code read}; until 2026-12-07
+     *                                 it was thrown only once a byte had come, the wait for it first)
+     * @throws IllegalStateException   if a message was half received
+     * @throws PeerClosedException     if the peer reset the connection (connection closed, as for {@link #take()})
+     * @throws ClosedException         if the connection is closed, also by another thread while this one reads
      */
     public int read(ByteBuffer dst) throws InterruptedException {
         Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
         if (!dst.hasRemaining()) {
             return 0; // as a channel read into a full buffer: nothing to wait for
         }

@@ -11,9 +11,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -21,6 +23,7 @@ import static io.jipc.net.SocketTestSupport.bytes;
 import static io.jipc.net.SocketTestSupport.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -176,6 +179,29 @@ class CallsThatDoNotWaitTest {
         StreamConnection[] p = pair();
         assertEquals(0, returns("read(empty buffer)", () -> p[1].read(ByteBuffer.allocate(0))));
         assertEquals(0, returns("read(full buffer)", () -> p[1].read(ByteBuffer.allocate(4).position(4))));
+    }
+
+    /**
+     * A read into a read-only buffer is refused at once with ReadOnlyBufferException, as a mailbox's
+     * {@code poll(ByteBuffer)} and a pipe's {@code read} refuse it, with no byte there and with one
+     * there, whose byte stays for the next read. Until 2026-12-07 it waited for a byte first, and
+     * then threw from the buffer's {@code put}.
+     */
+    @Test
+    void aReadIntoAReadOnlyBufferIsRefusedAtOnce() throws Exception {
+        StreamConnection[] p = pair();
+        ByteBuffer readOnly = ByteBuffer.allocate(4).asReadOnlyBuffer();
+        CompletableFuture<Integer> nothingThere = start(() -> p[1].read(readOnly));
+        Throwable refused = assertThrows(ExecutionException.class, () -> nothingThere.get(60, TimeUnit.SECONDS)).getCause();
+        assertInstanceOf(ReadOnlyBufferException.class, refused);
+        p[0].write(ByteBuffer.wrap(bytes("x")));
+        ByteBuffer in = ByteBuffer.allocate(4);
+        assertEquals(1, p[1].read(in));
+        p[0].write(ByteBuffer.wrap(bytes("y")));
+        assertThrows(ReadOnlyBufferException.class, () -> p[1].read(ByteBuffer.allocateDirect(4).asReadOnlyBuffer()));
+        assertEquals(1, p[1].read(in), "the byte stays");
+        assertEquals("xy", new String(in.array(), 0, 2, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(0, readOnly.position());
     }
 
     @Test
