@@ -122,6 +122,13 @@ public final class ProcessSignals {
     /**
      * Whether process {@code pid} exists and this process may signal it ({@code kill(pid, 0)}: the
      * kernel's checks without a signal). A zombie (exited, not yet reaped) exists.
+     *
+     * <p>A pid no process can have is refused, not answered {@code false}, as by every call of this
+     * class that takes a pid: 0 and negative values address groups in {@code kill(2)} ({@code kill(0,
+     * 0)} would answer for this process's own group), and such a pid is a caller's mistake (an unset
+     * field, a failed parse) that a {@code false} would pass off as a process that has ended.
+     *
+     * @throws IllegalArgumentException if {@code pid} is not 1..2<sup>31</sup>-1
      */
     public static boolean canSignal(long pid) {
         try {
@@ -136,6 +143,9 @@ public final class ProcessSignals {
      * The process group of process {@code pid}; 0 if the group's leader is outside this pid
      * namespace (in a container whose processes kept the group they were started in outside it;
      * {@link #startProcessGroup()} then gives this process a group of its own).
+     *
+     * @throws IllegalArgumentException if {@code pid} is not 1..2<sup>31</sup>-1
+     * @throws io.jipc.ErrnoException   {@code ESRCH} if there is no such process
      */
     public static long processGroupOf(long pid) {
         return Signals.getpgid(pid);

@@ -220,6 +220,9 @@ class SignalDoorbellTest {
     void pidsThatAddressGroupsOrNothingAreRefused(long pid) {
         assertThrows(IllegalArgumentException.class, () -> ProcessSignals.send(pid, Signal.SIGTERM));
         assertThrows(IllegalArgumentException.class, () -> ProcessSignals.sendToGroup(pid, Signal.SIGTERM));
+        // the questions too, as their javadoc says: not a false, which would pass for an ended process
+        assertThrows(IllegalArgumentException.class, () -> ProcessSignals.canSignal(pid));
+        assertThrows(IllegalArgumentException.class, () -> ProcessSignals.processGroupOf(pid));
     }
 
     @ParameterizedTest
