@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -18,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -408,6 +410,35 @@ class MailboxProcessTest {
 
         assertThrows(IllegalArgumentException.class, () -> MailboxOptions.builder().permissions(0400));
         assertThrows(IllegalArgumentException.class, () -> MailboxOptions.builder().permissions(01600));
+    }
+
+    /**
+     * Permissions an opener expects must be permission bits (0 to 0777), as {@code ProcessSemaphore.open}
+     * requires: anything else is an IllegalArgumentException before the file is looked at, for a
+     * mailbox that exists and one that does not, by name, by id, durable and unbounded. Until
+     * 2026-12-07 the value was compared with the file's mode: InsecureFileException "mode 0600,
+     * expected 037777777777" for -1, MailboxNotFoundException for a missing mailbox.
+     */
+    @Test
+    void thePermissionsAnOpenerExpectsMustBePermissionBits() throws Exception {
+        Mailbox existing = track(Mailbox.create(newName(), MailboxOptions.builder().capacityBytes(4096).build()));
+        String unbounded = newName();
+        try (UnboundedMailbox u = UnboundedMailbox.create(unbounded)) {
+            for (int bad : new int[] {-1, 01000, 04600, 01000000, Integer.MIN_VALUE}) {
+                String expected = "permissions must be permission bits (0 to 0777): 0" + Integer.toOctalString(bad);
+                for (Executable open : List.<Executable>of(
+                        () -> track(Mailbox.open(existing.name(), bad)),
+                        () -> track(Mailbox.open("never-made", bad)),
+                        () -> track(Mailbox.open(existing.id(), bad)),
+                        () -> track(Mailbox.openDurable(Path.of("/tmp/jipc-durable-never-made"), bad)),
+                        () -> UnboundedMailbox.open(unbounded, bad).close())) {
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class, open).getMessage());
+                }
+            }
+        } finally {
+            UnboundedMailbox.destroy(unbounded);
+        }
+        track(Mailbox.open(existing.name(), 0600)).close(); // the bits it was made with still open it
     }
 
     // ================================================================== blocking across processes

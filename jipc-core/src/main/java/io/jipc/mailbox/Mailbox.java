@@ -251,9 +251,12 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * MailboxOptions.Builder#permissions}).
      *
      * @throws io.jipc.InsecureFileException if the file is a link, another user's, or has other permissions
+     * @throws IllegalArgumentException      if {@code permissions} are not permission bits (0 to 0777), before
+     *                                       the file is looked at
      */
     public static Mailbox openDurable(Path file, int permissions) {
         Path absolute = Objects.requireNonNull(file, "file").toAbsolutePath();
+        checkPermissions(permissions);
         return open(absolute, checkName(durableName(absolute)), permissions);
     }
 
@@ -348,8 +351,15 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /**
      * Opens an existing mailbox that was created with {@code permissions} (see {@link
      * MailboxOptions.Builder#permissions}): a file of other permissions is refused.
+     *
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                  anything is looked at (until 2026-12-07 -1 or 01000 was compared with
+     *                                  the file's mode: {@link io.jipc.InsecureFileException}, or
+     *                                  {@link MailboxNotFoundException} for a missing mailbox)
      */
     public static Mailbox open(String name, int permissions) {
+        Objects.requireNonNull(name, "name");
+        checkPermissions(permissions);
         Path path = existingPath(name); // refuses an unsafe root or mailbox/ before resolving the name
         Optional<Path> named = MailboxNames.resolve(name);
         Mailbox mailbox = open(named.orElse(path), name, permissions);
@@ -390,8 +400,14 @@ public final class Mailbox implements AutoCloseable, Selectable {
         return open(id, 0600);
     }
 
-    /** Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}. */
+    /**
+     * Opens the mailbox of that {@linkplain #id() id}, created with {@code permissions}; see {@link #open(long)}.
+     *
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                  anything is looked at
+     */
     public static Mailbox open(long id, int permissions) {
+        checkPermissions(permissions);
         List<String> candidates = new ArrayList<>();
         MailboxNames.nameOf(id).ifPresent(candidates::add);
         candidates.addAll(MailboxIds.namesWithId(id)); // a mailbox whose name was never bound
@@ -466,6 +482,19 @@ public final class Mailbox implements AutoCloseable, Selectable {
     /** {@link #path}, after checking the root and {@code mailbox/} as creates do ({@link JipcRoot#existing}). */
     private static Path existingPath(String name) {
         return JipcRoot.existing(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+    }
+
+    /**
+     * {@code permissions} if they are permission bits (0 to 0777: no set-id or sticky bit, nothing
+     * else), as an opener's expectation of a file's mode; the message is that of the synchronization
+     * objects' open ({@code ProcessSemaphore.open}).
+     */
+    static int checkPermissions(int permissions) {
+        if (permissions < 0 || permissions > 0777) {
+            throw new IllegalArgumentException("permissions must be permission bits (0 to 0777): 0"
+                    + Integer.toOctalString(permissions));
+        }
+        return permissions;
     }
 
     private static String checkName(String name) {

@@ -376,8 +376,12 @@ public final class UnboundedMailbox implements AutoCloseable {
      * @throws io.jipc.InsecureFileException   if the file is a link, foreign or has other permissions, or
      *                                         the jipc root or its kind directory is a link, another
      *                                         user's, or open to others ({@link JipcRoot})
+     * @throws IllegalArgumentException        if {@code permissions} are not permission bits (0 to 0777), before
+     *                                         anything is looked at ({@link Mailbox#open(String, int)})
      */
     public static UnboundedMailbox open(String name, int permissions) {
+        Objects.requireNonNull(name, "name");
+        Mailbox.checkPermissions(permissions);
         Path path = existingPath(name);
         SharedSegment control;
         try {
