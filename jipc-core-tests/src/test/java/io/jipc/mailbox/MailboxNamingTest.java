@@ -4,6 +4,7 @@ import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
+import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -221,6 +222,27 @@ class MailboxNamingTest {
             assertEquals(null, opened.poll(), "the message was received");
         }
         assertTrue(Mailbox.destroy("after"));
+    }
+
+    /**
+     * A create refused for its arguments makes nothing, not even the jipc root and its
+     * {@code mailbox/} directory, as an unbounded mailbox's, a region's or a group's join do. Until
+     * 2026-12-07 {@code Mailbox.create(null)} and {@code create("..")} made both before they threw.
+     */
+    @Test
+    void aCreateRefusedForItsArgumentsMakesNoDirectory() {
+        java.nio.file.Path fresh = JipcTestExtension.root().resolve("fresh-root");
+        String previous = System.getProperty(JipcRoot.PROPERTY);
+        System.setProperty(JipcRoot.PROPERTY, fresh.toString());
+        try {
+            assertThrows(NullPointerException.class, () -> Mailbox.create(null));
+            assertThrows(IllegalArgumentException.class, () -> Mailbox.create(".."));
+            assertThrows(IllegalArgumentException.class, () -> Mailbox.create("a/b", MailboxOptions.defaults()));
+            assertThrows(NullPointerException.class, () -> Mailbox.create("fine", null));
+            assertFalse(java.nio.file.Files.exists(fresh), "a refused create made " + fresh);
+        } finally {
+            System.setProperty(JipcRoot.PROPERTY, previous);
+        }
     }
 
     private static void deleteTree(java.nio.file.Path root) throws java.io.IOException {

@@ -206,7 +206,10 @@ public final class Mailbox implements AutoCloseable, Selectable {
      * @throws ErrnoException           e.g. {@code ENOSPC} when {@code /dev/shm} has no room
      */
     public static Mailbox create(String name, MailboxOptions options) {
-        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(checkName(name));
+        checkName(name);
+        Objects.requireNonNull(options, "options");
+        // only then the directories: a refused create makes nothing (until 2026-12-07 the root and mailbox/)
+        Path path = JipcRoot.directory(MailboxDescriptor.DIRECTORY).resolve(name);
         Mailbox mailbox = create(path, name, options, false);
         try {
             if (!mailbox.mapped.segment.isStillNamed()) {

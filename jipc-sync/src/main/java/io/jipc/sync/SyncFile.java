@@ -72,11 +72,14 @@ final class SyncFile {
      */
     static <H> H create(String name, int kind, long slotLength, int permissions, Consumer<MemorySegment> format,
                         BiFunction<MemorySegment, SharedSegment, H> attach) {
-        Path path = JipcRoot.directory(SyncFileDescriptor.DIRECTORY).resolve(checkName(name));
+        checkName(name);
+        checkCreatePermissions(permissions);
+        // only then the directories: a refused create makes nothing (until 2026-12-07 the root and sync/)
+        Path path = JipcRoot.directory(SyncFileDescriptor.DIRECTORY).resolve(name);
         SharedSegment segment;
         try {
             segment = SharedSegment.create(path, SyncFileDescriptor.MAGIC, SyncFileDescriptor.SLOT_OFFSET + slotLength,
-                    checkCreatePermissions(permissions));
+                    permissions);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EEXIST) {
                 throw new SyncObjectExistsException("synchronization object '" + name + "' exists (" + path + ")", e);

@@ -3,6 +3,7 @@ package io.jipc.sync;
 import io.jipc.ClosedException;
 import io.jipc.CorruptSegmentException;
 import io.jipc.InsecureFileException;
+import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentHeaderDescriptor;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,26 @@ class NamedSyncObjectTest {
             assertTrue(e.getMessage().contains("0 to 0777"), e.getMessage());
         }
         assertFalse(SyncObjects.exists("odd"), "nothing was created");
+    }
+
+    /**
+     * A create refused for its arguments makes nothing, not even the jipc root and its {@code sync/}
+     * directory. Until 2026-12-07 {@code ProcessSemaphore.create(null, 1)} made both before it threw.
+     */
+    @Test
+    void aCreateRefusedForItsArgumentsMakesNoDirectory(Path root) {
+        Path fresh = root.resolve("fresh-root");
+        String previous = System.getProperty(JipcRoot.PROPERTY);
+        System.setProperty(JipcRoot.PROPERTY, fresh.toString());
+        try {
+            assertThrows(NullPointerException.class, () -> ProcessSemaphore.create(null, 1));
+            assertThrows(IllegalArgumentException.class, () -> ProcessMutex.create(".."));
+            assertThrows(IllegalArgumentException.class, () -> ProcessCondition.create("c", 0400));
+            assertThrows(IllegalArgumentException.class, () -> ProcessBarrier.create("b", 2, -1));
+            assertFalse(Files.exists(fresh), "a refused create made " + fresh);
+        } finally {
+            System.setProperty(JipcRoot.PROPERTY, previous);
+        }
     }
 
     /** As a mailbox's: permissions without the owner's read and write would lock the creator's own user out. */
