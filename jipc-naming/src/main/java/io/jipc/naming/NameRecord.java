@@ -58,8 +58,18 @@ public record NameRecord(String kind, String id, String address, Map<String, Str
         return new NameRecord(kind, id, address, Map.of());
     }
 
-    /** This record with one more attribute. */
+    /**
+     * This record with one more attribute (replacing the value of {@code key} if it has one).
+     *
+     * @throws NullPointerException     if {@code key} or {@code value} is null, naming it, as the
+     *                                  constructor names a null {@code kind} (until 2026-12-07 a null key
+     *                                  failed inside {@link TreeMap}, a null value with the
+     *                                  constructor's {@link IllegalArgumentException})
+     * @throws IllegalArgumentException if {@code key} is empty, or either has an unpaired surrogate
+     */
     public NameRecord withAttribute(String key, String value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
         TreeMap<String, String> more = new TreeMap<>(attributes);
         more.put(key, value);
         return new NameRecord(kind, id, address, more);

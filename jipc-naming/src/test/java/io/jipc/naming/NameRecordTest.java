@@ -26,4 +26,21 @@ class NameRecordTest {
         NameRecord fine = new NameRecord("k\nx", "\uD83D\uDE00", "x=y;z\u0000", Map.of("é", "\uD83D\uDE00"));
         assertEquals("\uD83D\uDE00", fine.id());
     }
+
+    /**
+     * A null argument of {@code withAttribute} is a NullPointerException naming it, as the
+     * constructor's are (docs/architecture.md, Argument errors); an empty key is the record's
+     * IllegalArgumentException. Until 2026-12-07 a null key failed in TreeMap ("Cannot invoke
+     * Comparable.compareTo(Object) because "k1" is null") and a null value with the constructor's
+     * IllegalArgumentException.
+     */
+    @Test
+    void withAttributeNamesANullArgument() {
+        NameRecord record = NameRecord.of("kind", "id", "address").withAttribute("a", "1");
+        assertEquals("key", assertThrows(NullPointerException.class, () -> record.withAttribute(null, "v")).getMessage());
+        assertEquals("value", assertThrows(NullPointerException.class, () -> record.withAttribute("k", null)).getMessage());
+        assertEquals("key", assertThrows(NullPointerException.class, () -> record.withAttribute(null, null)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> record.withAttribute("", "v"));
+        assertEquals(Map.of("a", "2", "b", "3"), record.withAttribute("a", "2").withAttribute("b", "3").attributes());
+    }
 }
