@@ -15,7 +15,9 @@ import java.util.Objects;
  *     as every connect timeout of jipc (jipc-net's, jipc-remote's, the RPC client's): zero is
  *     refused here, "connect timeout must be positive"</td></tr>
  * <tr><td>{@code heartbeatInterval}</td><td>500 ms</td><td>a side that sent nothing for this long
- *     sends a heartbeat</td></tr>
+ *     sends a heartbeat. At least 1 ms, as the liveness intervals of the RPC client, groups and
+ *     sockets (until 2026-12-07 1 ns was taken: a replica with it lost its home at every update, a
+ *     home dropped every replica as it opened)</td></tr>
  * <tr><td>{@code peerTimeout}</td><td>3 s</td><td>a side that heard nothing for this long declares
  *     the other lost: a replica fails with {@link RegionHomeLostException}; a home drops the replica
  *     and frees the write lock if it held it. The bytes of a frame still under way count as heard.
@@ -52,6 +54,9 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
         positive(connectTimeout, "connect timeout");
         positive(heartbeatInterval, "heartbeat interval");
         positive(peerTimeout, "peer timeout");
+        if (heartbeatInterval.compareTo(Duration.ofMillis(1)) < 0) { // no toMillis: overflow
+            throw new IllegalArgumentException("heartbeat interval of at least 1 ms: " + heartbeatInterval);
+        }
         if (peerTimeout.dividedBy(2).compareTo(heartbeatInterval) < 0) { // not heartbeat × 2: it may overflow
             throw new IllegalArgumentException("peer timeout " + peerTimeout
                     + " must be at least twice the heartbeat interval " + heartbeatInterval);
@@ -91,7 +96,11 @@ public record DsmOptions(Duration connectTimeout, Duration heartbeatInterval, Du
                 maxHomeMemory);
     }
 
-    /** Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}. */
+    /**
+     * Sends a heartbeat after {@code heartbeat} of silence and declares the peer lost after {@code peerLost}.
+     *
+     * @throws IllegalArgumentException if {@code heartbeat} is under 1 ms, or {@code peerLost} under twice it
+     */
     public DsmOptions withLiveness(Duration heartbeat, Duration peerLost) {
         Objects.requireNonNull(heartbeat, "heartbeat");
         Objects.requireNonNull(peerLost, "peerLost");

@@ -136,6 +136,27 @@ class ReplicatedRegionTest {
     }
 
     /**
+     * A heartbeat interval under 1 ms is refused when the options are made, with the wording of the
+     * RPC client's and a group's liveness check. Until 2026-12-07 1 ns (and a peer timeout of 2 ns)
+     * was taken, and a replica with it failed every update ("nothing heard from the home ... for 2ns").
+     */
+    @Test
+    void aHeartbeatIntervalUnderOneMillisecondIsRefused() {
+        DsmOptions d = DsmOptions.defaults();
+        for (Duration bad : List.of(Duration.ofNanos(1), Duration.ofNanos(999_999))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.withLiveness(bad, bad.multipliedBy(2)));
+            assertEquals("heartbeat interval of at least 1 ms: " + bad, e.getMessage());
+            assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class, () -> new DsmOptions(
+                    d.connectTimeout(), bad, Duration.ofSeconds(3), d.maxRegionSize(), d.maxRegions(), d.keepLocks()))
+                    .getMessage());
+        }
+        DsmOptions quickest = d.withLiveness(Duration.ofMillis(1), Duration.ofMillis(2));
+        assertEquals(List.of(Duration.ofMillis(1), Duration.ofMillis(2)),
+                List.of(quickest.heartbeatInterval(), quickest.peerTimeout()));
+    }
+
+    /**
      * Heartbeats and a peer timeout of centuries: no deadline, never an ArithmeticException (the
      * replica's receiver and the home's session compute their waits from them).
      */
