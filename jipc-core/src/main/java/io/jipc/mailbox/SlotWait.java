@@ -11,8 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * which with no receiver running is never: without the bound the send waited for ever.
  *
  * <p>An interrupted thread waits less: it looks again for {@value #INTERRUPTED_LOOK_NANOS} ns
- * (spinning, then yielding: a park would return at once), long enough for a live sender's slot
- * to come back, and then the send appends at once, keeping the interrupt status. If the ceiling
+ * (spinning, then yielding: a park would return at once), long enough for a running live sender's
+ * slot to come back (not for one descheduled while it holds it: a loaded host can still cost a
+ * needless segment), and then the send appends at once, keeping the interrupt status. If the ceiling
  * then forbids the append, the send waits on through the interrupt ({@link #napThroughInterrupt}),
  * up to the bound, before it reports the ceiling: a segment it does not need yet must not make it
  * fail. (Until 2026-12-07 an interrupted send appended at once, and a slot held for a moment by

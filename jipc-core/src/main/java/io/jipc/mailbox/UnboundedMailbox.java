@@ -644,6 +644,13 @@ public final class UnboundedMailbox implements AutoCloseable {
             }
         } catch (IllegalStateException unmapped) {
             // nothing sleeps on it
+        } catch (ErrnoException e) {
+            // EFAULT: the mapping was unmapped under the wake (a sender that had passed its open check moved
+            // to a newer segment, or the receive retired this one), so nothing sleeps on it; until
+            // 2026-12-07 that came out of close with the mappings left for the process's life (rev66b)
+            if (e.errno() != Errno.EFAULT) {
+                throw e;
+            }
         } catch (InternalError truncated) { // SIGBUS beyond a file's end, as HotSpot reports it
             fault = truncated;
         }
