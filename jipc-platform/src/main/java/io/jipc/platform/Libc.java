@@ -84,7 +84,10 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(32, 16));
 
+    /** The soname of glibc on x86-64 and aarch64. */
+    private static final String C_LIBRARY = "libc.so.6";
     private static final String UNAVAILABLE;
+    /** The JDK's default lookup, or that and {@link #C_LIBRARY} when the default one is empty; null when unavailable. */
     private static final SymbolLookup SYMBOLS;
 
     static {
@@ -117,7 +120,26 @@ public final class Libc {
                 }
             }
         }
-        SYMBOLS = unavailable == null ? LINKER.defaultLookup() : null;
+        SymbolLookup symbols = null;
+        if (unavailable == null) {
+            symbols = LINKER.defaultLookup();
+            if (symbols.find("open").isEmpty()) {
+                // The JDK makes its default lookup once per JVM by loading a library of its own, and
+                // keeps it empty for good if that load failed: it does when the first lookup of the JVM
+                // comes with no file descriptor free. The C library itself is loaded already (the JVM
+                // runs on it), and loading a loaded library opens no file. (Until 2026-12-07 jipc took
+                // the empty lookup for a C library without 'open' and stayed unavailable for the life of
+                // the JVM: "glibc 2.28 or later is needed".)
+                try {
+                    symbols = symbols.or(SymbolLookup.libraryLookup(C_LIBRARY, Arena.global()));
+                } catch (IllegalArgumentException | IllegalCallerException e) {
+                    unavailable = "the JDK's default lookup of C functions finds none (it stays empty for the"
+                            + " life of the JVM if it was first made with no file descriptor free), and "
+                            + C_LIBRARY + " cannot be loaded: " + e.getMessage();
+                }
+            }
+        }
+        SYMBOLS = unavailable == null ? symbols : null;
         if (unavailable == null) {
             for (String name : new String[] {"open", "close", "fchmod", "fallocate", "posix_fallocate", "ftruncate",
                     "statx", "mmap", "munmap", "mkdir", "unlink", "rmdir", "mkfifo", "chmod", "read", "pread", "write",
@@ -276,6 +298,11 @@ public final class Libc {
     /** Links a C function that may be missing (then {@code null}). */
     static MethodHandle optional(String name, FunctionDescriptor descriptor) {
         return link(name, descriptor, false);
+    }
+
+    /** Whether the C library has {@code name} (false when the native layer is unavailable). */
+    static boolean hasSymbol(String name) {
+        return SYMBOLS != null && SYMBOLS.find(name).isPresent();
     }
 
     private static MethodHandle link(String name, FunctionDescriptor descriptor, boolean required,

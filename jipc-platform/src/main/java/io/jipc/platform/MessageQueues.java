@@ -53,7 +53,7 @@ public final class MessageQueues {
 
         /** libc itself (glibc >= 2.34), else librt. */
         private static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic) {
-            if (Linker.nativeLinker().defaultLookup().find(name).isPresent()) {
+            if (Libc.hasSymbol(name)) {
                 return Libc.errno(name, descriptor, firstVariadic);
             }
             MemorySegment symbol = Librt.LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
