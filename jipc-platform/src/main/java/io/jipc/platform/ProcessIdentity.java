@@ -59,12 +59,30 @@ import java.util.OptionalInt;
  */
 public record ProcessIdentity(long pid, long startTime) {
 
-    private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid())
-            .orElseThrow(() -> new IllegalStateException("cannot read /proc/self/stat"));
+    /**
+     * This process, once read; null until the first read that succeeded. Read at the first need, not
+     * in the class initialiser: a read that fails for a shortage of the moment ({@code EMFILE}) made the
+     * class unusable for the life of the JVM ({@code NoClassDefFoundError} from every later use, until
+     * 2026-12-07). Racing first readers read the same values.
+     */
+    private static volatile ProcessIdentity current;
 
-    /** This process. */
+    /**
+     * This process. Any thread; the first call (and every call after one that failed) reads
+     * {@code /proc/<pid>/stat}, later calls return the identity read then.
+     *
+     * @throws JipcException ({@link ErrnoException} with the native layer) if the file cannot be read,
+     *                       such as {@code EMFILE (Too many open files) from open of /proc/123/stat} in a
+     *                       process out of descriptors: a failure of the moment, the next call reads again
+     */
     public static ProcessIdentity current() {
-        return CURRENT;
+        ProcessIdentity self = current;
+        if (self == null) {
+            self = of(ProcessHandle.current().pid())
+                    .orElseThrow(() -> new IllegalStateException("cannot read /proc/self/stat"));
+            current = self;
+        }
+        return self;
     }
 
     /**
@@ -143,8 +161,9 @@ public record ProcessIdentity(long pid, long startTime) {
         if (token == 0) {
             return false;
         }
-        if (token == CURRENT.token()) {
-            return true;
+        ProcessIdentity self = current;
+        if (self != null && token == self.token()) {
+            return true; // else read below: this process's own file says alive
         }
         Stat stat;
         try {
