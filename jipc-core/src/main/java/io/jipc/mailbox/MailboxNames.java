@@ -17,7 +17,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The names of mailboxes in the host's name service: a mailbox {@code orders} is the persistent
@@ -47,6 +48,22 @@ final class MailboxNames {
     }
 
     private static volatile Service service;
+
+    /**
+     * A record {@link #unbindIf} could not remove for a shortage of the moment (or the lock held): the
+     * name, in the name directory {@code directory}, of the mailbox file {@code address} destroyed, with
+     * its id in hex ({@code null} when the destroy did not know it).
+     */
+    private record PendingRemoval(Path directory, String name, String address, String id) {
+        boolean ours(NameRecord r) {
+            return r.address().equals(address) && (id == null || r.id().equals(id));
+        }
+    }
+
+    /** At most this many records wait in {@link #PENDING}; more are left to {@code jipc gc} and the next create. */
+    static final int PENDING_LIMIT = 1024;
+    /** Records whose removal failed for a shortage of the moment, retried at the next destroy of a mailbox in this process. */
+    private static final Set<PendingRemoval> PENDING = ConcurrentHashMap.newKeySet();
     /** Warnings about a name that could not be bound, repaired or removed as it should: once per process and text. */
     private static final WarnOnce WARNINGS = new WarnOnce(() -> System.getLogger("io.jipc.mailbox"));
 
@@ -158,41 +175,100 @@ final class MailboxNames {
      * name is then bound again by its next open.)
      */
     static void unbind(String name, Path file) {
-        unbindIf(name, r -> r.address().equals(file.toString()));
+        unbindIf(name, file.toString(), null);
     }
 
     /** Removes the name of the destroyed mailbox {@code name} if it names {@code file} and {@code id}. */
     static void unbind(String name, Path file, long id) {
-        unbindIf(name, r -> r.address().equals(file.toString()) && r.id().equals(Long.toHexString(id)));
+        unbindIf(name, file.toString(), Long.toHexString(id));
     }
 
     /**
-     * Removes the record of a mailbox already destroyed, if {@code ours}. A shortage of the moment
-     * ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}), or the name directory's lock held by another
-     * process for the whole wait ({@link NameServiceBusyException}: one stopped while it removed a
-     * name), is warned about, not thrown: the mailbox is destroyed, and the stale record left is
-     * replaced by the next create of the name (until 2026-12-06 the destroy threw after removing the
-     * mailbox, and a retry returned false; for the lock, until 2026-12-07).
+     * Removes the record of a mailbox already destroyed, if it names {@code address} (and {@code id}
+     * unless null). A shortage of the moment ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}: the
+     * removal opens two files), or the name directory's lock held by another process for the whole
+     * wait ({@link NameServiceBusyException}: one stopped while it removed a name), is warned about,
+     * not thrown: the mailbox is destroyed, and the record is removed later, after the next destroy of
+     * a mailbox in this process has removed its own ({@link #removePending}), else by {@code jipc gc}
+     * (a name whose mailbox file is gone is dangling) or the next create of the name (until 2026-12-06
+     * the destroy threw after removing the mailbox, and a retry returned false; for the lock, until
+     * 2026-12-07; until 2026-12-07 the record was left to the next create of the name alone, which
+     * never comes for a name used once, such as an RPC client's reply mailbox: one record was left
+     * for good per client closed short of descriptors).
      */
-    private static void unbindIf(String name, Predicate<NameRecord> ours) {
+    private static void unbindIf(String name, String address, String id) {
+        PendingRemoval removal = new PendingRemoval(JipcRoot.path("names"), name, address, id);
         try {
             NameService names = names();
-            names.lookup(PREFIX + name)
-                    .filter(e -> e.record().kind().equals(KIND) && ours.test(e.record()))
-                    .ifPresent(e -> names.unregister(PREFIX + name));
+            remove(names, removal);
+            removePending(names); // after this one's: one wait at most for a lock held by a stopped process
         } catch (NameServiceBusyException e) {
-            WARNINGS.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be removed ("
-                    + e.getMessage() + "): the next create of the name replaces it");
+            pend(removal, e);
         } catch (ErrnoException e) {
-            if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE && e.errno() != Errno.ENOMEM) {
+            if (!isShortage(e)) {
                 throw e; // not a shortage of this moment (EACCES, EIO, ...): the caller must hear of it
             }
-            try {
-                WARNINGS.warn("mailbox '" + name + "' was destroyed, but its name-service record could not be"
-                        + " removed (" + e.getMessage() + "): the next create of the name replaces it");
-            } catch (RuntimeException | Error cannotLog) {
-                // out of descriptors, logging may fail too: the record is replaced later all the same
+            pend(removal, e);
+        }
+    }
+
+    /** Removes the record {@code removal} names if it is a mailbox's, {@link PendingRemoval#ours ours}. */
+    private static void remove(NameService names, PendingRemoval removal) {
+        names.lookup(PREFIX + removal.name())
+                .filter(e -> e.record().kind().equals(KIND) && removal.ours(e.record()))
+                .ifPresent(e -> names.unregister(PREFIX + removal.name()));
+    }
+
+    private static boolean isShortage(ErrnoException e) {
+        return e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE || e.errno() == Errno.ENOMEM;
+    }
+
+    /** Keeps {@code removal} (while fewer than {@link #PENDING_LIMIT} are kept) for {@link #removePending}, and warns. */
+    private static void pend(PendingRemoval removal, RuntimeException why) {
+        if (PENDING.size() < PENDING_LIMIT) {
+            PENDING.add(removal);
+        }
+        boolean kept = PENDING.contains(removal);
+        try {
+            WARNINGS.warn("mailbox '" + removal.name() + "' was destroyed, but its name-service record could not be removed ("
+                    + why.getMessage() + "): " + (kept ? "it is removed at the next destroy of a mailbox in this"
+                    + " process, else by jipc gc or the next create of the name"
+                    : "jipc gc removes it, or the next create of the name replaces it"));
+        } catch (RuntimeException | Error cannotLog) {
+            // out of descriptors, logging may fail too: the record is removed later all the same
+        }
+    }
+
+    /**
+     * Removes the records kept by {@link #pend} for the current name directory, each still only if it
+     * names the destroyed mailbox's file and id, and only while no file is at that address (a mailbox
+     * created there since bound its own record, replacing the stale one). One that fails again for a
+     * shortage stays for the next time, without a second warning; at the first that finds the lock
+     * held all the wait, the rest wait for the next time too. Never throws a {@link RuntimeException}.
+     */
+    private static void removePending(NameService names) {
+        if (PENDING.isEmpty()) {
+            return;
+        }
+        Path directory = JipcRoot.path("names");
+        for (PendingRemoval removal : PENDING) {
+            if (!removal.directory().equals(directory)) {
+                continue; // another jipc root's (tests change it): removed when that root is used again
             }
+            try {
+                if (!Files.exists(Path.of(removal.address()), LinkOption.NOFOLLOW_LINKS)) {
+                    remove(names, removal);
+                }
+            } catch (NameServiceBusyException busy) {
+                return;
+            } catch (ErrnoException e) {
+                if (isShortage(e)) {
+                    continue;
+                }
+            } catch (RuntimeException e) {
+                // not a shortage (a corrupt entry, EACCES): not retried; jipc gc and ls show it
+            }
+            PENDING.remove(removal);
         }
     }
 }
