@@ -21,14 +21,11 @@ import io.jipc.segment.SegmentNotReadyException;
 import io.jipc.segment.SharedSegment;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -568,27 +565,35 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /**
      * The {@code name@<index>} files in {@code directory} whose index is below {@code below} (files
-     * of another name, or whose suffix is not an index, are left out).
+     * of another name, or whose suffix is not an index, are left out); none if there is no directory.
+     * Listed through the native layer ({@link Libc#listDirectory}), so that a failure names its errno.
+     *
+     * @throws ErrnoException if the directory cannot be listed, such as {@code EMFILE} in a process out
+     *                        of descriptors (until 2026-12-07 an {@code UncheckedIOException: listing the
+     *                        segments of unbounded mailbox}, which a create short of descriptors threw
+     *                        instead of the {@code ErrnoException} it promises)
      */
     private static List<Path> segmentFiles(Path directory, String name, long below) {
         String prefix = name + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR;
+        List<String> fileNames;
+        try {
+            fileNames = Libc.listDirectory(directory.toString());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return List.of(); // no directory, no segments
+            }
+            throw e;
+        }
         List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, file -> {
-            String fileName = file.getFileName().toString();
+        for (String fileName : fileNames) {
             if (fileName.length() <= prefix.length() || fileName.length() > prefix.length() + 18
                     || !fileName.startsWith(prefix)) {
-                return false;
+                continue;
             }
             String index = fileName.substring(prefix.length());
-            return index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < below;
-        })) {
-            for (Path file : files) {
-                found.add(file);
+            if (index.chars().allMatch(c -> c >= '0' && c <= '9') && Long.parseLong(index) < below) {
+                found.add(directory.resolve(fileName));
             }
-        } catch (NoSuchFileException gone) {
-            // no directory, no segments
-        } catch (IOException e) {
-            throw new UncheckedIOException("listing the segments of unbounded mailbox '" + name + "'", e);
         }
         return found;
     }

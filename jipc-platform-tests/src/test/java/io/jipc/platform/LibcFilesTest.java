@@ -12,6 +12,11 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +55,37 @@ class LibcFilesTest {
         assertEquals("ENOENT", e.errnoName());
         assertTrue(e.getMessage().startsWith("ENOENT (No such file or directory) from open of "), e.getMessage());
         assertTrue(e.getMessage().endsWith(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void aListingOfADirectoryGivesTheNamesTheJdkGives() throws IOException {
+        assertEquals(List.of(), Libc.listDirectory(dir.toString()));
+        Set<String> made = new TreeSet<>(Set.of("a", "b@0", "b@17", "ünï", ".hidden"));
+        for (int i = 0; i < 600; i++) { // more records than one getdents64 call fills
+            made.add("file-with-a-long-name-to-fill-the-buffer-" + i);
+        }
+        for (String name : made) {
+            Files.createFile(dir.resolve(name));
+        }
+        Files.createDirectory(dir.resolve("sub"));
+        made.add("sub");
+        Set<String> jdk;
+        try (Stream<Path> files = Files.list(dir)) {
+            jdk = files.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+        }
+        List<String> listed = Libc.listDirectory(dir.toString());
+        assertEquals(made.size(), listed.size());
+        assertEquals(made, new TreeSet<>(listed));
+        assertEquals(jdk, new TreeSet<>(listed));
+    }
+
+    @Test
+    void aListingOfAMissingDirectoryOrAFileThrowsTheErrno() {
+        Path missing = dir.resolve("missing");
+        assertErrno(Errno.ENOENT, "open", missing, () -> Libc.listDirectory(missing.toString()));
+        Path file = dir.resolve("file");
+        Libc.close(createFile(file, 0600));
+        assertErrno(Errno.ENOTDIR, "open", file, () -> Libc.listDirectory(file.toString()));
     }
 
     @Test
