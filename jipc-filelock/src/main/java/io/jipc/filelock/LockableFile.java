@@ -108,9 +108,28 @@ public final class LockableFile implements AutoCloseable {
         try {
             this.channel = openChannel();
         } catch (UncheckedIOException e) {
+            RuntimeException failure = channelFailure(path, fd, writable, e);
             Libc.close(fd);
-            throw e;
+            throw failure;
         }
+    }
+
+    /**
+     * Why the channel of a new open could not be opened: the {@link ErrnoException} of opening the file
+     * again the same way, which names the errno ({@code EMFILE} in a process out of descriptors: a
+     * {@code LockableFile} takes two) and the path, when that open fails too; else {@code e}. (The JDK's
+     * exception gives no errno; until 2026-12-07 the opens threw it, {@code UncheckedIOException:
+     * cannot open a channel on PATH}, instead of the {@code ErrnoException} they promise.)
+     */
+    private static RuntimeException channelFailure(Path path, int fd, boolean writable, UncheckedIOException e) {
+        try {
+            Libc.close(Libc.open("/proc/self/fd/" + fd, (writable ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0));
+        } catch (ErrnoException again) {
+            ErrnoException named = Errno.exception(again.errno(), "open", path.toString());
+            named.initCause(e.getCause());
+            return named;
+        }
+        return e;
     }
 
     /**
@@ -135,7 +154,8 @@ public final class LockableFile implements AutoCloseable {
      * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a socket, a
      *                                device): such
      *                                a path is refused at once, never waited on
-     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}; {@code EMFILE}
+     *                                naming the path in a process short of descriptors (an open takes two)
      */
     public static LockableFile open(Path path) {
         Objects.requireNonNull(path, "path");
@@ -150,7 +170,8 @@ public final class LockableFile implements AutoCloseable {
      * @throws InsecureFileException  if it is not a regular file (a FIFO, a directory, a socket, a
      *                                device): such
      *                                a path is refused at once, never waited on
-     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}
+     * @throws io.jipc.ErrnoException e.g. {@code ENOENT} if it does not exist, {@code EACCES}; {@code EMFILE}
+     *                                naming the path in a process short of descriptors (an open takes two)
      */
     public static LockableFile openForReading(Path path) {
         Objects.requireNonNull(path, "path");
@@ -170,7 +191,8 @@ public final class LockableFile implements AutoCloseable {
      * @throws InsecureFileException if {@code path} is a symbolic link (dangling or not), or an existing
      *                               file that is not a regular file (a FIFO, a directory, a socket,
      *                               a device)
-     * @throws ErrnoException        e.g. {@code EACCES}
+     * @throws ErrnoException        e.g. {@code EACCES}; {@code EMFILE} naming the path in a process short
+     *                               of descriptors (an open takes two)
      */
     public static LockableFile openOrCreate(Path path) {
         Objects.requireNonNull(path, "path");
