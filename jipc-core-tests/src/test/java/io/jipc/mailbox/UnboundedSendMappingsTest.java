@@ -6,10 +6,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +85,7 @@ class UnboundedSendMappingsTest {
             }
             threads.add(Thread.ofPlatform().name("maps-sampler").start(() -> {
                 while (!stop.get()) {
-                    most.accumulateAndGet(mappings(name), Math::max);
+                    most.accumulateAndGet(UnboundedSegmentMappings.of(name), Math::max);
                     try {
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
@@ -119,21 +115,9 @@ class UnboundedSendMappingsTest {
                 received++;
             }
             assertEquals(sent.sum(), received);
-            assertTrue(mappings(name) <= 2, "after the senders stopped: " + mappings(name) + " mappings");
+            assertTrue(UnboundedSegmentMappings.of(name) <= 2, "after the senders stopped: " + UnboundedSegmentMappings.of(name) + " mappings");
         } finally {
             UnboundedMailbox.destroy(name);
-        }
-    }
-
-    /** Lines of {@code /proc/self/maps} that map a segment file of the unbounded mailbox {@code name}. */
-    private static int mappings(String name) {
-        try {
-            return (int) Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                    .filter(line -> line.contains("/" + UnboundedMailboxDescriptor.DIRECTORY + "/" + name
-                            + UnboundedMailboxDescriptor.SEGMENT_SEPARATOR))
-                    .count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.jipc.filelock;
 
 import io.jipc.ErrnoException;
-import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.DescriptorHog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -38,17 +37,7 @@ class StarvedLockableFileTest {
                 throw new IllegalStateException(e);
             }
             for (int free = 0; free <= 3; free++) {
-                List<Integer> hog = new ArrayList<>();
-                try {
-                    while (hog.size() < 1_000_000) {
-                        hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                    }
-                } catch (ErrnoException full) {
-                    // the table is full: EMFILE from now on
-                }
-                for (int k = 0; k < free; k++) {
-                    Libc.close(hog.removeLast());
-                }
+                List<Integer> hog = DescriptorHog.fill(free);
                 String outcome;
                 try (LockableFile file = LockableFile.openOrCreate(path); FileLock lock = file.tryLock(LockMode.EXCLUSIVE)) {
                     outcome = lock == null ? "not locked" : "locked";
@@ -57,7 +46,7 @@ class StarvedLockableFileTest {
                 } catch (RuntimeException e) {
                     outcome = "threw " + e;
                 }
-                hog.forEach(Libc::close);
+                DescriptorHog.release(hog);
                 System.out.println("FREE " + free + " " + outcome);
             }
         }

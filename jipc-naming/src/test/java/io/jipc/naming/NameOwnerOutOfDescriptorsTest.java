@@ -1,15 +1,14 @@
 package io.jipc.naming;
 
 import io.jipc.ErrnoException;
-import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.DescriptorHog;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,16 +27,9 @@ class NameOwnerOutOfDescriptorsTest {
         public static void main(String[] args) {
             ProcessIdentity.current(); // the native layer works, this process's identity is read
             NameOwner.class.getDeclaredClasses(); // loaded, not initialised, while descriptors are free
-            List<Integer> hog = new ArrayList<>();
-            try {
-                while (hog.size() < 1_000_000) {
-                    hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                }
-            } catch (ErrnoException full) {
-                // EMFILE from now on
-            }
+            List<Integer> hog = DescriptorHog.fill(0);
             String whileFull = current();
-            hog.forEach(Libc::close);
+            DescriptorHog.release(hog);
             System.out.println("FULL " + whileFull);
             System.out.println("AFTER " + current());
         }

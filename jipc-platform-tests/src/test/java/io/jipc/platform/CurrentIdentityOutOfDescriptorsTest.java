@@ -2,10 +2,10 @@ package io.jipc.platform;
 
 import io.jipc.ErrnoException;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.DescriptorHog;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,16 +23,9 @@ class CurrentIdentityOutOfDescriptorsTest {
         public static void main(String[] args) {
             Libc.close(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0)); // the native layer works
             ProcessIdentity.class.getDeclaredClasses(); // loaded, not initialised, while descriptors are free
-            List<Integer> hog = new ArrayList<>();
-            try {
-                while (hog.size() < 1_000_000) {
-                    hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                }
-            } catch (ErrnoException full) {
-                // EMFILE from now on
-            }
+            List<Integer> hog = DescriptorHog.fill(0);
             String whileFull = current();
-            hog.forEach(Libc::close);
+            DescriptorHog.release(hog);
             System.out.println("FULL " + whileFull);
             System.out.println("AFTER " + current());
             System.out.println("AGAIN " + current());

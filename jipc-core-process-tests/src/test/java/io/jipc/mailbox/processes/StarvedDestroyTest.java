@@ -1,16 +1,14 @@
 package io.jipc.mailbox.processes;
 
-import io.jipc.ErrnoException;
 import io.jipc.mailbox.Mailbox;
 import io.jipc.mailbox.MailboxOptions;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NamingConfiguration;
-import io.jipc.platform.Libc;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.DescriptorHog;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,21 +29,14 @@ class StarvedDestroyTest extends ProcessTestFixture {
         public static void main(String[] args) {
             String name = args[0];
             Mailbox.open(name).close(); // classes loaded and the name service opened while descriptors are free
-            List<Integer> hog = new ArrayList<>();
-            try {
-                while (hog.size() < 1_000_000) {
-                    hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                }
-            } catch (ErrnoException full) {
-                // the table is full: EMFILE from now on
-            }
+            List<Integer> hog = DescriptorHog.fill(0);
             String outcome;
             try {
                 outcome = "DESTROYED " + Mailbox.destroy(name);
             } catch (RuntimeException e) {
                 outcome = "THREW " + e;
             }
-            hog.forEach(Libc::close);
+            DescriptorHog.release(hog);
             System.out.println(outcome);
         }
     }
@@ -62,22 +53,14 @@ class StarvedDestroyTest extends ProcessTestFixture {
             Mailbox mailbox = Mailbox.create(name, MailboxOptions.defaults());
             Mailbox.create(args[1], MailboxOptions.defaults()).close(); // classes loaded while descriptors are free
             Mailbox.destroy(args[1]);
-            List<Integer> hog = new ArrayList<>();
-            try {
-                while (hog.size() < 1_000_000) {
-                    hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                }
-            } catch (ErrnoException full) {
-                // the table is full: EMFILE from now on
-            }
-            Libc.close(hog.removeLast()); // one free: the record's removal needs two
+            List<Integer> hog = DescriptorHog.fill(1); // one free: the record's removal needs two
             String outcome;
             try {
                 outcome = "DESTROYED " + mailbox.destroy();
             } catch (RuntimeException e) {
                 outcome = "THREW " + e;
             }
-            hog.forEach(Libc::close);
+            DescriptorHog.release(hog);
             mailbox.close();
             System.out.println(outcome);
             Mailbox.create(args[1], MailboxOptions.defaults()).close();

@@ -2,16 +2,15 @@ package io.jipc.mailbox.processes;
 
 import io.jipc.ErrnoException;
 import io.jipc.mailbox.UnboundedMailbox;
-import io.jipc.platform.Libc;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.DescriptorHog;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -36,17 +35,7 @@ class StarvedUnboundedCreateTest extends ProcessTestFixture {
             UnboundedMailbox.create(name).close(); // classes loaded while descriptors are free
             UnboundedMailbox.destroy(name);
             for (int free = 0; free <= 4; free++) {
-                List<Integer> hog = new ArrayList<>();
-                try {
-                    while (hog.size() < 1_000_000) {
-                        hog.add(Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-                    }
-                } catch (ErrnoException full) {
-                    // the table is full: EMFILE from now on
-                }
-                for (int k = 0; k < free; k++) {
-                    Libc.close(hog.removeLast());
-                }
+                List<Integer> hog = DescriptorHog.fill(free);
                 String outcome;
                 UnboundedMailbox created = null;
                 try {
@@ -57,7 +46,7 @@ class StarvedUnboundedCreateTest extends ProcessTestFixture {
                 } catch (RuntimeException e) {
                     outcome = "threw " + e;
                 }
-                hog.forEach(Libc::close);
+                DescriptorHog.release(hog);
                 System.out.println("FREE " + free + " " + outcome);
                 if (created != null) {
                     created.close();
