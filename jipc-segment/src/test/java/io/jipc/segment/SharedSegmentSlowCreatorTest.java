@@ -7,6 +7,7 @@ import io.jipc.platform.Processes;
 import io.jipc.platform.Signals;
 import io.jipc.testkit.ChildJvm;
 import io.jipc.testkit.JipcTestExtension;
+import io.jipc.testkit.ProcessStates;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,8 +114,11 @@ class SharedSegmentSlowCreatorTest {
             try {
                 SegmentNotReadyException e = assertThrows(SegmentNotReadyException.class,
                         () -> SharedSegment.open(path, MAGIC, 1, 0600, READY, Duration.ofMillis(HELD_MILLIS)));
+                // what the creator was doing then: twice in 2026-12-07's full builds (not when run alone) the
+                // opener found its creation lock free, as if the stopped creator had died
                 assertTrue(e.getMessage().contains("its creator is alive but has not finished making it"),
-                        e.getMessage());
+                        () -> e.getMessage() + " (the creator, pid " + creator.pid() + ", is now in state "
+                                + ProcessStates.state(creator.pid()) + "; its output:\n" + creator.output() + ")");
                 assertFalse(e.getMessage().contains("remove"), e.getMessage());
                 assertTrue(Files.exists(path), "the live creator's file is left");
                 Signals.kill(creator.pid(), Signals.SIGCONT);
