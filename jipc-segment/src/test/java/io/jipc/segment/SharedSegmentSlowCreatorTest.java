@@ -183,7 +183,11 @@ class SharedSegmentSlowCreatorTest {
 
     /** A creator of {@link #path} stopped right after its exclusive create, the file still empty. */
     private ChildJvm stoppedCreator(String publish) throws InterruptedException {
-        return ChildJvm.builder(SegmentChild.class).quickStart().hardTimeout(Duration.ofSeconds(100))
+        // in a session of its own: the kernel continues and hangs up (SIGCONT, SIGHUP) every stopped process
+        // of a process group that becomes orphaned, and this test's group may be one (a build started under
+        // setsid in a namespace, whose other tests' processes come and go): three full builds on 2026-12-07
+        // found the stopped creator dead (a zombie) within a second, never when run alone
+        return ChildJvm.builder(SegmentChild.class).quickStart().hardTimeout(Duration.ofSeconds(100)).wrapper("setsid")
                 .args("create", path.toString(), "600", publish).startStoppedAt("after-file-created", LINE);
     }
 
