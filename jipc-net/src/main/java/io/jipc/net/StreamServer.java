@@ -84,6 +84,7 @@ import java.util.function.BiConsumer;
  */
 public final class StreamServer implements AutoCloseable, Selectable {
     private static final int ENFILE = 23;
+    private static final int ENOBUFS = 105;
 
     private final NativeSocket listener;
     private final SocketAddress address;
@@ -344,8 +345,11 @@ public final class StreamServer implements AutoCloseable, Selectable {
     /**
      * Accepts clients until the server is closed, serving each in a new virtual thread with
      * {@code handler}; the calling thread is the acceptor. Returns once {@link #close()} was called.
-     * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) it says so on
-     * standard error and retries every 100 ms; the waiting clients stay in the kernel's backlog.
+     * When the process runs out of file descriptors ({@code EMFILE}/{@code ENFILE}) or the kernel of
+     * memory for a new socket ({@code ENOBUFS}/{@code ENOMEM}), it says so on standard error and retries
+     * every 100 ms; the waiting clients stay in the kernel's backlog (until 2026-12-07 {@code ENOBUFS} and
+     * {@code ENOMEM} ended the acceptor as the failures below do: the server stayed open and took no
+     * client until a later {@code serve}, {@code start} or {@code accept}).
      * One {@code serve} or {@link #start} per server at a time (see the class comment).
      *
      * <p>An interrupt of the calling thread, or another failure of accepting, ends it but not the
@@ -371,6 +375,17 @@ public final class StreamServer implements AutoCloseable, Selectable {
         }
     }
 
+    /**
+     * Whether an {@code accept4} that failed with {@code errno} failed for a shortage that passes, which
+     * the acceptor rides out: file descriptors ({@code EMFILE}, {@code ENFILE}) or kernel memory
+     * ({@code ENOBUFS}, {@code ENOMEM}: accept(2) "not enough free memory", often the socket buffer
+     * limits). The client waits in the backlog meanwhile. Anything else ({@code EBADF}, {@code EINVAL},
+     * {@code ENOTSOCK}, {@code EOPNOTSUPP}, ...) says the listener cannot accept at all.
+     */
+    private static boolean isShortForNow(int errno) {
+        return errno == Errno.EMFILE || errno == ENFILE || errno == ENOBUFS || errno == Errno.ENOMEM;
+    }
+
     /** {@code threads}: each client's thread, or null for a virtual thread. */
     private void acceptLoop(ConnectionHandler handler, ThreadFactory threads) throws InterruptedException {
         while (!closing) {
@@ -383,10 +398,10 @@ public final class StreamServer implements AutoCloseable, Selectable {
                 }
                 throw e;
             } catch (ErrnoException e) {
-                if (e.errno() != Errno.EMFILE && e.errno() != ENFILE) {
+                if (!isShortForNow(e.errno())) {
                     throw e;
                 }
-                // out of descriptors: the pending client waits in the backlog until some are released
+                // out of descriptors or kernel memory: the pending client waits in the backlog until some are released
                 System.err.println("jipc: " + this + " cannot accept for now: " + e.getMessage());
                 Thread.sleep(100);
                 continue;
@@ -449,10 +464,11 @@ public final class StreamServer implements AutoCloseable, Selectable {
     /**
      * Does what {@link #serve} does in a daemon platform thread of its own (the acceptor), and returns at
      * once. The acceptor ends with {@link #close()}. Should it end otherwise (its thread interrupted, or a
-     * failure of accepting that it does not ride out as it does {@code EMFILE}), it says so on standard
-     * error and leaves the server as an interrupted {@code serve} does: open and no longer serving, its
-     * handlers going on, the clients not yet accepted waiting in the kernel's backlog until a later
-     * {@code start}, {@code serve} or {@link #accept()} takes them; or {@code close()} ends it all. (Until
+     * failure of accepting that it does not ride out as it does {@code EMFILE} and {@code ENOBUFS}: see
+     * {@link #serve}), it says so on standard error and leaves the server as an interrupted {@code serve}
+     * does: open and no longer serving, its handlers going on, the clients not yet accepted waiting in
+     * the kernel's backlog until a later {@code start}, {@code serve} or {@link #accept()} takes them; or
+     * {@code close()} ends it all. (Until
      * 2026-12-07 the server stayed marked as serving: it looked open, clients waited in the backlog for
      * ever, and {@code start} and {@code accept} threw {@link IllegalStateException}; only a close was left.)
      *

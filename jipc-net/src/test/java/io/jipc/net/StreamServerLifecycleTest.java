@@ -434,6 +434,52 @@ class StreamServerLifecycleTest {
         }
     }
 
+    /**
+     * The acceptor of {@code start} rides out an {@code accept4} that fails for want of kernel memory
+     * ({@code ENOBUFS}, {@code ENOMEM}: made by the seam {@code Sockets.afterAccept4}, which closes that
+     * client's descriptor, so that client reads end of stream), on a Unix-domain and on a TCP listener: it
+     * says so on standard error, pauses and serves the next client. Until 2026-12-07 both errnos ended the
+     * acceptor: the server looked open and took no client again.
+     */
+    @Test
+    void anAcceptorRidesOutAnAcceptShortOfKernelMemory() throws Exception {
+        for (int errno : new int[] {105, io.jipc.platform.Errno.ENOMEM}) { // ENOBUFS, ENOMEM
+            for (boolean tcp : new boolean[] {false, true}) {
+                java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+                try (StreamServer listener = StreamServer.bind(tcp
+                                ? new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)
+                                : SocketTestSupport.unix(SocketTestSupport.newPath("short")),
+                        ServerOptions.defaults().withCloseGrace(Duration.ZERO))) {
+                    afterAccept4(fd -> {
+                        if (failures.getAndDecrement() <= 0) {
+                            return 0;
+                        }
+                        io.jipc.platform.Libc.close(fd);
+                        return errno;
+                    });
+                    listener.start(connection -> connection.put(connection.take()));
+                    String said = standardErrorOf(() -> {
+                        try (StreamConnection lost = StreamConnection.connect(listener.localAddress())) {
+                            org.junit.jupiter.api.Assertions.assertNull(lost.poll(Duration.ofSeconds(60)));
+                        }
+                        try (StreamConnection client = StreamConnection.connect(listener.localAddress())) {
+                            client.put(new byte[] {5});
+                            byte[] echo = client.poll(Duration.ofSeconds(60)); // a hang guard
+                            org.junit.jupiter.api.Assertions.assertNotNull(echo,
+                                    "the next client is not served (" + io.jipc.platform.Errno.name(errno) + ", tcp " + tcp + ")");
+                            assertEquals(5, echo[0]);
+                        }
+                    });
+                    assertTrue(said.contains("jipc: " + listener + " cannot accept for now: "
+                            + io.jipc.platform.Errno.name(errno)), said);
+                    assertFalse(said.contains("the acceptor of " + listener + " ended"), said);
+                } finally {
+                    afterAccept4(null);
+                }
+            }
+        }
+    }
+
     /** Sets the seam {@code Sockets.afterAccept4} (package-private in io.jipc.platform; the tests run on the class path). */
     private static void afterAccept4(java.util.function.IntUnaryOperator seam) throws ReflectiveOperationException {
         java.lang.reflect.Field field = io.jipc.platform.Sockets.class.getDeclaredField("afterAccept4");
