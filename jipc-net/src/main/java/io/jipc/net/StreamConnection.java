@@ -104,6 +104,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
      * Null otherwise.
      */
     static volatile Runnable afterEmptyFill;
+    /**
+     * Tests only: run by the send of a started frame right after a {@code send(2)} found no room for its
+     * rest, before it waits and decides whether the frame's deadline has passed, to stand for the sender's
+     * stall there. Null otherwise.
+     */
+    static volatile Runnable afterFullSend;
 
     /** When bytes last came from the socket ({@link System#nanoTime()}); at first, when the connection was made. */
     private volatile long lastReceived = System.nanoTime();
@@ -743,6 +749,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
         long sent = 0;
         long frameDeadline = Long.MAX_VALUE;
         boolean held = false; // an interrupt that came while a shielded frame was under way
+        boolean lastTried = false; // not strict: the started frame's deadline passed, and one more send was made
         Arrivals arrivals = null; // with lastHeard, once the started frame waits: what the peer sent meanwhile
         try {
             while (staging.hasRemaining()) {
@@ -758,6 +765,7 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                 if (n > 0) {
                     if (sent == 0 || options.frameTimeoutFromLastByte()) { // from its first byte, or from each
                         frameDeadline = earlier(deadlineOf(options.frameTimeout()), finishBy);
+                        lastTried = false; // a new deadline: its own last try
                     }
                     sent += n;
                     staging.position(staging.position() + (int) n);
@@ -767,8 +775,12 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                     }
                     continue;
                 }
+                Runnable seam = sent > 0 ? afterFullSend : null;
+                if (seam != null) {
+                    seam.run();
+                }
                 long until = sent == 0 ? deadline : frameDeadline;
-                if (lastHeard != null && sent > 0) {
+                if (lastHeard != null && sent > 0 && !lastTried) { // the last try is decided on at once
                     if (arrivals == null) { // the frame waits: from now on, see what the peer sends meanwhile
                         arrivals = new Arrivals(Timeouts.nanos(options.frameTimeout()));
                     }
@@ -802,8 +814,18 @@ public final class StreamConnection implements AutoCloseable, Selectable {
                                 + Timeouts.nanos(options.frameTimeout());
                         if (heardDeadline - now > 0) {
                             frameDeadline = heardDeadline; // the peer lives: the frame waits on
+                            lastTried = false;
                             continue;
                         }
+                    }
+                    if (finishBy == Long.MAX_VALUE && !lastTried) {
+                        // the deadline was decided on a clock read (the wait's) after the send that found no
+                        // room, and this thread may have stalled in between (a GC pause, a loaded host) while
+                        // the peer read: one more send before the frame is given up (until 2026-12-07 none,
+                        // and such a stall ended the connection with FrameTimeoutException). Not when strict
+                        // (above): there no try follows the deadline
+                        lastTried = true;
+                        continue;
                     }
                     close();
                     throw new FrameTimeoutException(remote + " did not read a started frame "
