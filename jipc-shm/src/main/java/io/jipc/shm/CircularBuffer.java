@@ -252,9 +252,18 @@ public final class CircularBuffer implements AutoCloseable {
      * refuses a file with other bits, which someone else may have changed ({@code chmod}) to let
      * more users in. A raw {@link SharedRegion} has no such check: the kernel checks its mode.
      *
-     * @throws InsecureFileException as {@link #open(String)}, for bits other than {@code permissions}
+     * @throws InsecureFileException    as {@link #open(String)}, for bits other than {@code permissions}
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                  anything is looked at (until 2026-12-07 -1 or 01000 was compared with
+     *                                  the file's mode: {@link InsecureFileException}, or
+     *                                  {@link RegionNotFoundException} for a missing buffer)
      */
     public static CircularBuffer open(String name, int permissions) {
+        Objects.requireNonNull(name, "name");
+        if (permissions < 0 || permissions > 0777) { // as a mailbox's and a synchronization object's open
+            throw new IllegalArgumentException("permissions must be permission bits (0 to 0777): 0"
+                    + Integer.toOctalString(permissions));
+        }
         SharedRegion region = SharedRegion.open(name, Access.READ_WRITE);
         try {
             if (region.permissions() != permissions) {

@@ -172,6 +172,29 @@ class CircularBufferTest {
         }
     }
 
+    /**
+     * Permissions an opener expects must be permission bits (0 to 0777), as a mailbox's and a
+     * synchronization object's open require: anything else is an IllegalArgumentException before the
+     * region is looked at, for a buffer that exists and one that does not. Until 2026-12-07 the value
+     * was compared with the file's mode: InsecureFileException "mode 0600, expected 037777777777" for
+     * -1, RegionNotFoundException for a missing buffer.
+     */
+    @Test
+    void thePermissionsAnOpenerExpectsMustBePermissionBits() throws Exception {
+        try (CircularBuffer existing = CircularBuffer.create("expects", 8, 4)) {
+            for (int bad : new int[] {-1, 01000, 04600, 01000000, Integer.MIN_VALUE}) {
+                String expected = "permissions must be permission bits (0 to 0777): 0" + Integer.toOctalString(bad);
+                for (String name : List.of("expects", "never-made")) {
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                            () -> CircularBuffer.open(name, bad).close(), name).getMessage());
+                }
+            }
+            CircularBuffer.open("expects", 0600).close(); // the bits it was made with still open it
+        } finally {
+            CircularBuffer.destroy("expects");
+        }
+    }
+
     @Test
     void wrongItemsAndConfigurationsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> CircularBuffer.create("bad", 8, 3));
