@@ -98,8 +98,11 @@ public final class SharedSegment implements AutoCloseable {
      * @param permissions permission bits, e.g. {@code 0600}
      * @throws ErrnoException {@code EEXIST} if the file exists, {@code ENOSPC} if there is no room,
      *                        {@code ENOMEM} if the length exceeds {@link MemoryBudget#available()}
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                  anything is made (until 2026-12-07 -1 made a file of mode 07777)
      */
     public static SharedSegment create(Path path, long magic, long fileLength, int permissions) {
+        permissionBits(permissions);
         if (fileLength < LENGTH) {
             throw new IllegalArgumentException("file length " + fileLength + " < header " + LENGTH);
         }
@@ -171,6 +174,9 @@ public final class SharedSegment implements AutoCloseable {
      *                                 ({@link SegmentNotReadyException}: still empty, or version 0,
      *                                 when the wait is over; its message says whether the creator
      *                                 was still making it, and only if not to remove the file)
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                 the file is looked at (until 2026-12-07 -1 was compared with the
+     *                                 file's mode: {@link InsecureFileException} "expected 037777777777")
      */
     public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout) {
         return open(path, magic, major, permissions, readyTimeout, CreationLock.liveCreatorTimeout(readyTimeout));
@@ -188,6 +194,7 @@ public final class SharedSegment implements AutoCloseable {
      */
     public static SharedSegment open(Path path, long magic, int major, int permissions, Duration readyTimeout,
                                      Duration liveCreatorTimeout) {
+        permissionBits(permissions);
         String name = path.toString();
         Wait wait = new Wait(name, readyTimeout, liveCreatorTimeout);
         int fd;
@@ -280,6 +287,18 @@ public final class SharedSegment implements AutoCloseable {
                     + Integer.toUnsignedString(euid) + ")");
         }
         return status;
+    }
+
+    /**
+     * {@code permissions} if they are permission bits (0 to 0777: no set-id or sticky bit, nothing else),
+     * with the message of a mailbox's and a synchronization object's open.
+     */
+    private static int permissionBits(int permissions) {
+        if (permissions < 0 || permissions > 0777) {
+            throw new IllegalArgumentException("permissions must be permission bits (0 to 0777): 0"
+                    + Integer.toOctalString(permissions));
+        }
+        return permissions;
     }
 
     private static void checkPermissions(FileStatus status, String name, int permissions) {
@@ -464,8 +483,11 @@ public final class SharedSegment implements AutoCloseable {
      *         condemned and removed by this call, had been condemned before (removed now), is gone,
      *         or its name now names another file
      * @throws ErrnoException e.g. {@code ENOSPC} if there is no room for its header
+     * @throws IllegalArgumentException if {@code permissions} are not permission bits (0 to 0777), before
+     *                                  the file is looked at
      */
     public static boolean condemn(Path path, Object identity, int permissions) {
+        permissionBits(permissions);
         String name = path.toString();
         int fd;
         try {

@@ -2,6 +2,7 @@ package io.jipc.segment;
 
 import io.jipc.ErrnoException;
 import io.jipc.platform.Errno;
+import io.jipc.platform.FileIdentity;
 import io.jipc.platform.FileStatus;
 import io.jipc.platform.Libc;
 import io.jipc.platform.ProcessIdentity;
@@ -50,6 +51,35 @@ class SharedSegmentCreateTest {
     @AfterEach
     void removeSegment() {
         SharedSegment.unlink(path);
+    }
+
+    /**
+     * Permissions that are not permission bits (0 to 0777) are an IllegalArgumentException before
+     * anything is made or looked at, for a create, an open (of a file that exists and of one that does
+     * not) and a condemn, with the message of a mailbox's open. Until 2026-12-07 a create with -1 made
+     * a file of mode 07777 (set-id and sticky bits included), 01000 one its owner could not read, and
+     * an open compared -1 with the file's mode (InsecureFileException "expected 037777777777").
+     */
+    @Test
+    void permissionsMustBePermissionBits() {
+        try (SharedSegment existing = SharedSegment.create(path, MAGIC, 8192, 0600)) {
+            existing.publish(1, 0);
+            Path missing = dir.resolve("s-" + UUID.randomUUID());
+            for (int bad : new int[] {-1, 01000, 04600, 01000000, Integer.MIN_VALUE}) {
+                String expected = "permissions must be permission bits (0 to 0777): 0" + Integer.toOctalString(bad);
+                assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                        () -> SharedSegment.create(missing, MAGIC, 8192, bad).close()).getMessage());
+                assertFalse(Files.exists(missing, LinkOption.NOFOLLOW_LINKS), "nothing made for " + bad);
+                for (Path p : new Path[] {path, missing}) {
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                            () -> SharedSegment.open(p, MAGIC, 1, bad, Duration.ZERO).close()).getMessage());
+                }
+                assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                        () -> SharedSegment.condemn(path, FileIdentity.of(path), bad)).getMessage());
+            }
+            SharedSegment.open(path, MAGIC, 1, 0600, Duration.ZERO).close(); // the bits it was made with open it
+            assertEquals(0600, Libc.lstat(path.toString()).permissions());
+        }
     }
 
     @Test
