@@ -154,9 +154,33 @@ class RemoteMailboxTest {
         Duration half = Duration.ofSeconds(Long.MAX_VALUE / 2);
         assertEquals(half, RemoteOptions.defaults().withLiveness(half, most).heartbeatInterval());
         assertThrows(IllegalArgumentException.class, () -> RemoteOptions.defaults()
-                .withLiveness(Duration.ofNanos(5), Duration.ofNanos(9)));
-        assertEquals(Duration.ofNanos(10), RemoteOptions.defaults()
-                .withLiveness(Duration.ofNanos(5), Duration.ofNanos(10)).peerTimeout());
+                .withLiveness(Duration.ofMillis(5), Duration.ofNanos(9_999_999)));
+        assertEquals(Duration.ofMillis(10), RemoteOptions.defaults()
+                .withLiveness(Duration.ofMillis(5), Duration.ofMillis(10)).peerTimeout());
+    }
+
+    /**
+     * A heartbeat interval under 1 ms is refused when the options are made, with the wording of DSM's
+     * (and the RPC client's and a group's liveness check). Until 2026-12-07 1 ns (and a peer timeout of
+     * 2 ns) was taken, and a client with it failed every connect ("nothing heard from the gateway for 2ns").
+     */
+    @Test
+    void aHeartbeatIntervalUnderOneMillisecondIsRefused() {
+        RemoteOptions d = RemoteOptions.defaults();
+        for (Duration bad : List.of(Duration.ofNanos(1), Duration.ofNanos(999_999))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.withLiveness(bad, bad.multipliedBy(2)));
+            assertEquals("heartbeat interval of at least 1 ms: " + bad, e.getMessage());
+            assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class, () -> new RemoteOptions(
+                    d.connectTimeout(), bad, Duration.ofSeconds(3), d.maxFrameSize())).getMessage());
+        }
+        for (Duration notPositive : List.of(Duration.ZERO, Duration.ofNanos(-1))) {
+            assertEquals("heartbeat interval must be positive: " + notPositive, assertThrows(
+                    IllegalArgumentException.class, () -> d.withLiveness(notPositive, Duration.ofSeconds(3))).getMessage());
+        }
+        RemoteOptions quickest = d.withLiveness(Duration.ofMillis(1), Duration.ofMillis(2));
+        assertEquals(List.of(Duration.ofMillis(1), Duration.ofMillis(2)),
+                List.of(quickest.heartbeatInterval(), quickest.peerTimeout()));
     }
 
     /**

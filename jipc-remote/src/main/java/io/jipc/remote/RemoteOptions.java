@@ -21,7 +21,10 @@ import java.util.Objects;
  *                          (until 2026-12-06 zero was taken here, and refused by {@link RemoteMailbox#connect}
  *                          and {@link MailboxGateway.Builder#start()} with that {@link IllegalArgumentException})
  * @param heartbeatInterval how often a side that waits for the other sends a sign of life
- *                          (the gateway while a request blocks, the client while it awaits a reply)
+ *                          (the gateway while a request blocks, the client while it awaits a reply).
+ *                          At least 1 ms, as the liveness intervals of the RPC client, groups, sockets
+ *                          and DSM (until 2026-12-07 1 ns was taken: a client with it and a peer
+ *                          timeout of 2 ns failed every connect, "nothing heard from the gateway for 2ns")
  * @param peerTimeout       how long a side waits without hearing anything from the other before it
  *                          declares it lost ({@link RemotePeerLostException}); at least twice the
  *                          heartbeat interval
@@ -44,6 +47,9 @@ public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval,
         if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeat interval must be positive: " + heartbeatInterval);
         }
+        if (heartbeatInterval.compareTo(Duration.ofMillis(1)) < 0) { // no toMillis: overflow
+            throw new IllegalArgumentException("heartbeat interval of at least 1 ms: " + heartbeatInterval);
+        }
         if (peerTimeout.dividedBy(2).compareTo(heartbeatInterval) < 0) { // not heartbeat × 2: it may overflow
             throw new IllegalArgumentException("peer timeout " + peerTimeout
                     + " must be at least twice the heartbeat interval " + heartbeatInterval);
@@ -63,6 +69,12 @@ public record RemoteOptions(Duration connectTimeout, Duration heartbeatInterval,
         return new RemoteOptions(timeout, heartbeatInterval, peerTimeout, maxFrameSize);
     }
 
+    /**
+     * Sends a sign of life after {@code heartbeat} while waiting for the other side and declares it
+     * lost after {@code peerLost} of silence.
+     *
+     * @throws IllegalArgumentException if {@code heartbeat} is under 1 ms, or {@code peerLost} under twice it
+     */
     public RemoteOptions withLiveness(Duration heartbeat, Duration peerLost) {
         return new RemoteOptions(connectTimeout, heartbeat, peerLost, maxFrameSize);
     }
