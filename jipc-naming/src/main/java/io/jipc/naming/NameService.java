@@ -114,6 +114,10 @@ public interface NameService extends AutoCloseable {
      *                                  lock was held, whose removal still waits for it) and another
      *                                  process held the lock that removal needs for 5 s
      * @throws NamingException if the name cannot be stored (local backend: a full file system)
+     * @throws io.jipc.ErrnoException if this process lacks a resource to store or read the entry (local
+     *                                backend: {@code EMFILE}, {@code ENFILE}, {@code ENOMEM}; until
+     *                                2026-12-07 a {@code NamingException} "Too many open files" with no
+     *                                errno); nothing was stored
      * @throws IllegalArgumentException if the name is not valid or the record too large
      */
     Registration register(String name, NameRecord what);
@@ -126,6 +130,7 @@ public interface NameService extends AutoCloseable {
      * @throws NameTakenException if a live owner holds the name, or it is already bound
      * @throws CorruptNameEntryException if an unreadable entry occupies the name
      * @throws NamingException if the name cannot be stored (local backend: a full file system)
+     * @throws io.jipc.ErrnoException as {@link #register}, if this process lacks a resource
      */
     NameEntry bind(String name, NameRecord what);
 
@@ -156,12 +161,17 @@ public interface NameService extends AutoCloseable {
      * @throws CorruptNameEntryException if the entry is one that is not removed: with the local backend,
      *                                   a directory that is not empty (nothing jipc made), which the
      *                                   message names; it is left for a person to look into
+     * @throws io.jipc.ErrnoException if this process lacks a resource to lock the directory or read the
+     *                                entry (local backend: {@code EMFILE}, {@code ENFILE}, {@code ENOMEM});
+     *                                nothing was removed
      */
     boolean unregister(String name);
 
     /**
      * Every entry whose name starts with {@code prefix} ({@code ""}: all), sorted by name; skips as
-     * lookup, and throws as lookup when an entry cannot be read for want of a resource.
+     * lookup, and throws as lookup when an entry, or the list of names (local backend: the directory),
+     * cannot be read for want of a resource (until 2026-12-07 the local backend's listing threw a
+     * {@code NamingException} "Too many open files" with no errno).
      */
     List<NameEntry> list(String prefix);
 
@@ -171,6 +181,10 @@ public interface NameService extends AutoCloseable {
      * the watch reclaims the name and reports it, without polling). Names present when it starts are not
      * reported (call {@link #list} after it to see them without missing a change). A name registered and
      * removed before the watch could read it may go unreported.
+     *
+     * @throws io.jipc.ErrnoException if this process lacks a resource to start the watch (local backend:
+     *                                {@code EMFILE}, {@code ENFILE}, {@code ENOMEM} for its inotify
+     *                                instance, eventfd or first listing); nothing is left running
      */
     Watch watch(String prefix, Consumer<NameEvent> listener);
 
@@ -186,6 +200,7 @@ public interface NameService extends AutoCloseable {
      *                              timeout (also a zero or negative one)
      * @throws io.jipc.ClosedException if the service is closed, or another thread closes it while
      *                                 this call waits
+     * @throws io.jipc.ErrnoException  as {@link #watch}, if this process lacks a resource to start waiting
      */
     default Optional<NameEvent> awaitChange(String prefix, Duration timeout) throws InterruptedException {
         BlockingQueue<NameEvent> events = new LinkedBlockingQueue<>();

@@ -14,24 +14,20 @@ import io.jipc.platform.ProcessIdentity;
 import io.jipc.segment.JipcRoot;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.file.DirectoryIteratorException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -58,7 +54,6 @@ import java.util.function.Supplier;
  */
 final class NameDirectory {
     private static final String TEMPORARY = ".tmp-";
-    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path dir;
     /** Makes {@link #dir} (with the jipc root) if missing, and checks it: owner, mode 0700, no link. */
@@ -183,10 +178,16 @@ final class NameDirectory {
 
     /** {@code e} itself when this process lacks a resource to read; otherwise the entry is corrupt (or foreign). */
     private static RuntimeException unreadable(Path file, ErrnoException e) {
-        return switch (e.errno()) {
-            case Errno.EMFILE, Errno.ENFILE, Errno.ENOMEM -> e;
-            default -> new CorruptNameEntryException("unreadable name entry " + file + ": " + e.getMessage());
-        };
+        return lacksResource(e) ? e
+                : new CorruptNameEntryException("unreadable name entry " + file + ": " + e.getMessage());
+    }
+
+    /**
+     * Whether {@code e} says this process lacks a resource ({@code EMFILE}, {@code ENFILE},
+     * {@code ENOMEM}): that says nothing of the directory or its entries, and is thrown as it is.
+     */
+    private static boolean lacksResource(ErrnoException e) {
+        return e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE || e.errno() == Errno.ENOMEM;
     }
 
     /**
@@ -196,19 +197,22 @@ final class NameDirectory {
      * @throws NamingException if the file cannot be written or linked (a full file system:
      *                         {@code No space left on device}; permissions), naming the name, the
      *                         directory and the reason
+     * @throws ErrnoException  if this process lacks a resource to write it ({@code EMFILE},
+     *                         {@code ENFILE}, {@code ENOMEM}); nothing was changed
      */
     boolean publish(String name, byte[] bytes) {
         ensureMade();
         try {
             return publishIn(name, bytes);
-        } catch (NoSuchFileException e) {
-            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        } catch (NoSuchFileException | ErrnoException e) {
+            if (e instanceof ErrnoException failed && failed.errno() != Errno.ENOENT
+                    || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw cannotRegister(name, e);
             }
             makeChecked(); // removed under this process: make it again, once
             try {
                 return publishIn(name, bytes);
-            } catch (IOException again) {
+            } catch (IOException | ErrnoException again) {
                 throw cannotRegister(name, again);
             }
         } catch (IOException e) {
@@ -216,42 +220,46 @@ final class NameDirectory {
         }
     }
 
-    private NamingException cannotRegister(String name, IOException e) {
+    /** {@code e} itself when this process lacks a resource; otherwise a NamingException saying why. */
+    private RuntimeException cannotRegister(String name, Exception e) {
+        if (e instanceof ErrnoException failed && lacksResource(failed)) {
+            return failed;
+        }
         return new NamingException("cannot register '" + name + "' in " + dir + ": " + reason(e), e);
     }
 
     /** What went wrong, as the kernel said it ({@code No space left on device}), with the file. */
-    private static String reason(IOException e) {
+    private static String reason(Exception e) {
         if (e instanceof FileSystemException failed && failed.getReason() != null) {
             return failed.getReason() + " (" + failed.getFile() + ")";
+        }
+        if (e instanceof ErrnoException failed) {
+            return Errno.description(failed.errno()) + " (" + failed.subject() + ")";
         }
         return e.toString();
     }
 
+    /**
+     * Writes the temporary file through {@code open(2)} and {@code write(2)}: one descriptor, an errno
+     * for every failure (the JDK's channel says "Too many open files" in a FileSystemException, and
+     * closes itself when its thread is interrupted: a registration is a short local write, done whole
+     * whatever the caller's interrupt status).
+     */
     private boolean publishIn(String name, byte[] bytes) throws IOException {
-        // a file channel closes itself when its thread is interrupted (ClosedByInterruptException):
-        // a registration is a short local write, done whole whatever the caller's interrupt status
-        boolean interrupted = Thread.interrupted();
-        try {
-            return publishUninterrupted(name, bytes);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private boolean publishUninterrupted(String name, byte[] bytes) throws IOException {
         ProcessIdentity self = ProcessIdentity.current();
         Path temporary = dir.resolve(TEMPORARY + self.pid() + "-" + self.startTime() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        String path = temporary.toString();
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0600);
         try {
-            try (SeekableByteChannel channel = Files.newByteChannel(temporary, CREATE,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(Math.max(1, bytes.length));
+                MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, 0, bytes.length);
+                for (long done = 0; done < bytes.length; ) {
+                    done += Libc.write(fd, buffer.address() + done, bytes.length - done, path);
                 }
+            } finally {
+                Libc.close(fd);
             }
             try {
                 Files.createLink(fileOf(name), temporary);
@@ -333,38 +341,50 @@ final class NameDirectory {
      * The names that have a file, unsorted; files whose names cannot be names are skipped. None if
      * the directory does not exist.
      *
-     * @throws NamingException if the directory cannot be read, naming it and the reason
+     * @throws ErrnoException  if this process lacks a resource to read it ({@code EMFILE}, {@code ENFILE},
+     *                         {@code ENOMEM})
+     * @throws NamingException if the directory cannot be read otherwise, naming it and the reason
      */
     List<String> names() {
         if (!usable()) {
             return List.of();
         }
         List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                String storage = file.getFileName().toString();
-                if (storage.startsWith(".")) {
-                    continue;
-                }
-                String name = NameSyntax.fromStorageName(storage);
-                if (name == null) {
-                    LocalNameService.warnOnce("skipping " + file + ": its file name is not a jipc name");
-                } else {
-                    names.add(name);
-                }
+        for (String storage : files()) {
+            if (storage.startsWith(".")) {
+                continue;
             }
-        } catch (NoSuchFileException e) {
-            return List.of(); // removed under this process
-        } catch (IOException e) {
-            throw cannotList(e);
-        } catch (DirectoryIteratorException e) {
-            throw cannotList(e.getCause());
+            String name = NameSyntax.fromStorageName(storage);
+            if (name == null) {
+                LocalNameService.warnOnce("skipping " + dir.resolve(storage) + ": its file name is not a jipc name");
+            } else {
+                names.add(name);
+            }
         }
         return names;
     }
 
-    private NamingException cannotList(IOException e) {
-        return new NamingException("cannot list the names in " + dir + ": " + reason(e), e);
+    /**
+     * The file names in the directory, none if it was removed under this process: listed through
+     * {@code open(2)} and {@code getdents64(2)} on one descriptor ({@link Libc#listDirectory}; the
+     * JDK's listing took two, and said "Too many open files" in a FileSystemException).
+     *
+     * @throws ErrnoException  if this process lacks a resource to read it ({@code EMFILE}, {@code ENFILE},
+     *                         {@code ENOMEM})
+     * @throws NamingException if it cannot be read otherwise, naming it and the reason
+     */
+    private List<String> files() {
+        try {
+            return Libc.listDirectory(dir.toString());
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return List.of(); // removed under this process
+            }
+            if (lacksResource(e)) {
+                throw e;
+            }
+            throw new NamingException("cannot list the names in " + dir + ": " + reason(e), e);
+        }
     }
 
     /**
@@ -377,14 +397,19 @@ final class NameDirectory {
         if (!usable()) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, TEMPORARY + "*")) {
-            for (Path file : files) {
-                sweep(file);
+        List<String> files;
+        try {
+            files = files();
+        } catch (ErrnoException e) {
+            return; // this process lacks a resource: the next sweep does it (and the listing says EMFILE)
+        } catch (NamingException e) {
+            LocalNameService.warnOnce("cannot sweep temporary files of " + dir + ": " + e.getMessage());
+            return;
+        }
+        for (String file : files) {
+            if (file.startsWith(TEMPORARY)) {
+                sweep(dir.resolve(file));
             }
-        } catch (NoSuchFileException e) {
-            // removed under this process, with its temporary files
-        } catch (IOException | DirectoryIteratorException | ErrnoException e) {
-            LocalNameService.warnOnce("cannot sweep temporary files of " + dir + ": " + e);
         }
     }
 
