@@ -1,19 +1,24 @@
 package io.jipc.mq;
 
+import io.jipc.ErrnoException;
 import io.jipc.naming.NameEntry;
 import io.jipc.naming.NameRecord;
 import io.jipc.naming.NameService;
 import io.jipc.naming.NameTakenException;
 import io.jipc.naming.NamingConfiguration;
 import io.jipc.naming.spi.NameSyntax;
+import io.jipc.naming.local.LocalNameService;
 import io.jipc.naming.spi.WarnOnce;
+import io.jipc.platform.Errno;
 import io.jipc.platform.Libc;
+import io.jipc.platform.MessageQueues;
 import io.jipc.platform.Printable;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The names of the POSIX queues jipc creates, in the host's name service: a queue {@code /orders}
@@ -28,7 +33,9 @@ import java.util.Optional;
  *
  * <p>The queue is the object and the name only an index: a failure of the name service (an unusable
  * jipc root, a corrupt entry, the name held by a live process's registration) is logged and never
- * fails the queue operation. A queue name that is not a valid name of the service once behind
+ * fails the queue operation, but for an unlink made short of file descriptors: it fails with the
+ * {@code ErrnoException} ({@code EMFILE}) before anything is removed, for the queue and its name go
+ * together (until 2026-12-07 such an unlink removed the queue and left its name). A queue name that is not a valid name of the service once behind
  * {@code mq/} (characters other than {@code A-Z a-z 0-9 . _ - : @ +}, or longer than
  * {@value NameSyntax#MAX_LENGTH} characters with the prefix) gets no name; its queue works all the
  * same, and {@code jipc ls} finds it only where {@code /dev/mqueue} is mounted.
@@ -164,8 +171,11 @@ final class MqNames {
     }
 
     /**
-     * The binding of {@code queue} as it is before an unlink, for {@link #unlinked}; empty if there is
-     * none or the service fails. Never throws.
+     * The binding of {@code queue} as it is before an unlink, for {@link #unlink}; empty if there is
+     * none or the service fails otherwise (logged).
+     *
+     * @throws ErrnoException if this process lacks a resource to read it ({@code EMFILE}, {@code ENFILE},
+     *                        {@code ENOMEM}): the unlink is not to be made (nothing was changed)
      */
     static Optional<NameEntry> beforeUnlink(String queue) {
         String name = nameOf(queue);
@@ -174,30 +184,62 @@ final class MqNames {
         }
         try (NameService names = open()) {
             return names.lookup(name).filter(e -> e.record().kind().equals(KIND) && ofThisIpcNamespace(e));
+        } catch (ErrnoException e) {
+            if (lacksResource(e)) {
+                throw e;
+            }
+            return cannotLookUp(queue, name, e);
         } catch (RuntimeException e) {
-            log().log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
-                    name, queue, e.toString());
-            return Optional.empty();
+            return cannotLookUp(queue, name, e);
         }
     }
 
+    private static Optional<NameEntry> cannotLookUp(String queue, String name, RuntimeException e) {
+        log().log(System.Logger.Level.WARNING, "cannot look up the name {0} of POSIX message queue {1}: {2}",
+                name, queue, e.toString());
+        return Optional.empty();
+    }
+
     /**
-     * Removes the binding {@code before} of the queue just unlinked, if the name is still that binding
-     * (a queue re-created meanwhile under the name keeps its own). Never throws.
+     * Unlinks {@code queue} ({@code mq_unlink}) and removes its name {@code binding} with it, if the name is
+     * still that binding (a queue re-created meanwhile under the name keeps its own): both under the
+     * name directory's lock, once the name's entry was read ({@link LocalNameService#unbindAround}), so
+     * that a process short of descriptors removes both or neither. A failure of the name service other
+     * than that (its lock held for 5 s, an unusable root) is logged, and the queue is unlinked without
+     * its name (jipc gc removes the name), as before.
+     *
+     * @return false if there was no queue of that name
+     * @throws ErrnoException if this process lacks a resource ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM})
+     *                        to lock the name directory or read the name: nothing was changed; or the
+     *                        error of {@code mq_unlink}
      */
-    static void unlinked(String queue, Optional<NameEntry> before) {
-        if (before.isEmpty()) {
-            return;
-        }
-        String name = before.get().name();
+    static boolean unlink(String queue, NameEntry binding) {
+        int[] step = {0}; // 0: the queue not unlinked yet, 1: mq_unlink running, 2: done
+        boolean[] unlinked = {false};
+        BooleanSupplier removal = () -> {
+            step[0] = 1;
+            unlinked[0] = MessageQueues.unlink(queue);
+            step[0] = 2;
+            return unlinked[0];
+        };
         try (NameService names = open()) {
-            if (names.lookup(name).filter(before.get()::sameRegistration).isPresent()) {
-                names.unregister(name);
+            if (names instanceof LocalNameService local) {
+                return local.unbindAround(binding, removal);
             }
+            throw new IllegalStateException("the local name service is a " + names.getClass().getName());
         } catch (RuntimeException e) {
+            if (step[0] == 1 || step[0] == 0 && e instanceof ErrnoException errno && lacksResource(errno)) {
+                throw e; // mq_unlink's own error, or nothing changed: the caller may try again
+            }
             log().log(System.Logger.Level.WARNING, "POSIX message queue {0} was unlinked, but its name {1} could not be "
-                    + "removed (jipc gc removes it): {2}", queue, name, e.toString());
+                    + "removed (jipc gc removes it): {2}", queue, binding.name(), e.toString());
+            return step[0] == 2 ? unlinked[0] : MessageQueues.unlink(queue);
         }
+    }
+
+    /** Whether {@code e} says this process lacks a resource: {@code EMFILE}, {@code ENFILE}, {@code ENOMEM}. */
+    private static boolean lacksResource(ErrnoException e) {
+        return e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE || e.errno() == Errno.ENOMEM;
     }
 
     /** The record of queue {@code queue} whose id is {@code id}, with the binder's IPC namespace if it can be read. */

@@ -273,15 +273,18 @@ public final class PosixMessageQueue implements AutoCloseable, Selectable {
      * name has bound it again. (A queue unlinked otherwise, e.g. by a C program, leaves its name
      * dangling: the next create of that name replaces it, {@code jipc gc} removes it.)
      *
+     * The queue and its name go together: the name's entry is read, and the name directory locked,
+     * before the queue is unlinked.
+     *
      * @return false if there was no queue of that name
+     * @throws ErrnoException {@code EMFILE} ({@code ENFILE}, {@code ENOMEM}) if this process lacks a file
+     *                        descriptor to read or remove the name: nothing was removed, and the call may
+     *                        be made again (until 2026-12-07 such an unlink removed the queue and left its
+     *                        name); the error of {@code mq_unlink} otherwise, e.g. {@code EACCES}
      */
     public static boolean unlink(String name) {
         Optional<NameEntry> binding = MqNames.beforeUnlink(checkName(name));
-        boolean removed = MessageQueues.unlink(name);
-        if (removed) {
-            MqNames.unlinked(name, binding);
-        }
-        return removed;
+        return binding.isPresent() ? MqNames.unlink(name, binding.get()) : MessageQueues.unlink(name);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jipc.mq;
 
+import io.jipc.ErrnoException;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
 import io.jipc.naming.NameEntry;
@@ -10,6 +11,7 @@ import io.jipc.platform.Libc;
 import io.jipc.platform.MessageQueues;
 import io.jipc.segment.JipcRoot;
 import io.jipc.testkit.ChildJvm;
+import io.jipc.testkit.DescriptorHog;
 import io.jipc.testkit.JipcTestExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -267,5 +269,61 @@ class MqNamingTest {
             PosixMessageQueue.unlink(queue);
         }
         assertEquals(List.of(), names.list("mq/"));
+    }
+
+    /**
+     * Unlinks queue {@code args[0]} (made by the parent, its name bound) with its descriptor table full
+     * but 0, 1, 2 ... descriptors until the unlink works; after each try, with the table released, one
+     * line {@code FREE <n> <outcome> QUEUE <exists> NAME <bound>}.
+     */
+    public static final class StarvedUnlinkChild {
+        public static void main(String[] args) {
+            String queue = args[0];
+            String warm = args[1]; // loads what an unlink needs while descriptors are free
+            PosixMessageQueue.create(warm, MqAttributes.of(2, 16)).close();
+            PosixMessageQueue.unlink(warm);
+            try (NameService names = NameService.open(NamingConfiguration.LOCAL)) {
+                boolean exists = true;
+                for (int free = 0; exists && free <= 8; free++) {
+                    List<Integer> hog = DescriptorHog.fill(free);
+                    String outcome;
+                    try {
+                        outcome = "returned " + PosixMessageQueue.unlink(queue);
+                    } catch (ErrnoException e) {
+                        outcome = e.errnoName();
+                    } catch (RuntimeException | Error e) {
+                        outcome = "threw " + e;
+                    }
+                    DescriptorHog.release(hog);
+                    exists = PosixMessageQueue.exists(queue);
+                    System.out.println("FREE " + free + " " + outcome + " QUEUE " + exists + " NAME "
+                            + names.lookup(nameOf(queue)).isPresent());
+                }
+            }
+        }
+    }
+
+    /**
+     * An unlink short of file descriptors removes the queue and its name, or neither: with none or one
+     * descriptor free it fails with EMFILE and leaves both (and is made again), with two it removes both.
+     * Until 2026-12-07 the unlink with one descriptor free removed the queue and left its name (it read
+     * the name before the unlink, then needed two descriptors to remove it), and the one with none free
+     * threw NoClassDefFoundError from the warning it logged.
+     */
+    @Test
+    void anUnlinkShortOfDescriptorsRemovesTheQueueAndItsNameOrNeither() throws Exception {
+        String queue = NAMES.next();
+        PosixMessageQueue.create(queue, MqAttributes.of(2, 16)).close();
+        try (ChildJvm child = ChildJvm.builder(StarvedUnlinkChild.class).quickStart()
+                .wrapper("prlimit", "--nofile=256:256").args(queue, NAMES.next())
+                .hardTimeout(Duration.ofSeconds(90)).start()) {
+            child.assertSuccess(Duration.ofSeconds(60));
+            String output = child.output();
+            assertTrue(output.contains("FREE 0 EMFILE QUEUE true NAME true\nFREE 1 EMFILE QUEUE true NAME true\n"
+                    + "FREE 2 returned true QUEUE false NAME false\n"), output);
+        } finally {
+            PosixMessageQueue.unlink(queue);
+        }
+        assertEquals(Optional.empty(), names.lookup(nameOf(queue)));
     }
 }

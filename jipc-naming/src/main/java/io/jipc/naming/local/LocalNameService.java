@@ -265,6 +265,45 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
     }
 
     /**
+     * Removes the object a persistent name stands for and the name together, for an object whose removal
+     * needs no file descriptor (jipc-mq's {@code unlink}: {@code mq_unlink(3)}): holding the directory's
+     * lock, reads the entry of {@code entry.name()}, runs {@code removal}, and removes the entry if
+     * {@code removal} returned true and the entry is still {@code entry} (a name bound again since,
+     * to another object, is left). Everything that needs a descriptor is done before {@code removal} runs,
+     * so that a process short of descriptors either removes both or neither (until 2026-12-07 a queue's
+     * unlink with one descriptor free removed the queue and left its name). Any thread; blocks in the
+     * system calls, and while another process holds the lock.
+     *
+     * @return what {@code removal} returned
+     * @throws io.jipc.ErrnoException   if this process lacks a resource ({@code EMFILE}, {@code ENFILE},
+     *                                  {@code ENOMEM}) to lock the directory or read the entry:
+     *                                  {@code removal} did not run, nothing changed
+     * @throws NameServiceBusyException if another process held the lock for {@link NameDirectory#LOCK_WAIT_MILLIS};
+     *                                  {@code removal} did not run
+     * @throws io.jipc.naming.NamingException if the kernel refuses the entry's removal after {@code removal}
+     *                                  ran and returned true (the object is gone, its name is left)
+     */
+    public boolean unbindAround(NameEntry entry, java.util.function.BooleanSupplier removal) {
+        ensureOpen();
+        Objects.requireNonNull(entry, "entry");
+        Objects.requireNonNull(removal, "removal");
+        Boolean removed = directory.locked(null, NameDirectory.LOCK_WAIT_MILLIS, () -> {
+            Optional<NameEntry> now;
+            try {
+                now = directory.read(entry.name());
+            } catch (CorruptNameEntryException e) {
+                now = Optional.empty(); // not the entry: left
+            }
+            boolean done = removal.getAsBoolean();
+            if (done && now.isPresent() && now.get().sameRegistration(entry)) {
+                directory.unlinkLocked(entry.name());
+            }
+            return done;
+        });
+        return removed != null ? removed : removal.getAsBoolean(); // no directory, no name: the removal alone
+    }
+
+    /**
      * Removes this process's registration {@code entry} (its {@link LocalRegistration#close()}): at
      * once if the directory's lock comes within {@link NameDirectory#LOCK_WAIT_MILLIS}, else it is
      * queued for this service's remover, a virtual thread that waits for the lock (another process
