@@ -1,5 +1,6 @@
 package io.jipc.naming.local;
 
+import io.jipc.ErrnoException;
 import io.jipc.naming.CorruptNameEntryException;
 import io.jipc.naming.Lifetime;
 import io.jipc.naming.Liveness;
@@ -311,7 +312,12 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
      * queued name, warned once, so that the close returns. While names are queued, a close queues its
      * own at once rather than wait too (a service closing many registrations, a gateway exporting many
      * mailboxes, takes one wait, not one per name). The names are still there meanwhile, with this live
-     * process as their owner; they go once the lock comes, in the order they were closed.
+     * process as their owner; they go once the lock comes, in the order they were closed. A removal this
+     * process lacks a resource for ({@code EMFILE}, {@code ENFILE}, {@code ENOMEM}: it takes two
+     * descriptors) is queued the same way, silently (a warning would itself need a descriptor), and the
+     * remover tries again every {@value #RETRY_MILLIS} ms (until 2026-12-07 the close threw that
+     * {@code ErrnoException}, closed, and left the name held by this live process, so that its own
+     * register of the name again failed with {@link NameTakenException}).
      */
     void removeOwn(NameEntry entry) {
         synchronized (pendingRemovals) {
@@ -324,11 +330,23 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             removeIfStill(entry, NameDirectory.LOCK_WAIT_MILLIS);
         } catch (NameServiceBusyException busy) {
             warnOnce("names of closed registrations are removed once the name directory's lock comes: " + busy.getMessage());
-            synchronized (pendingRemovals) {
-                pendingRemovals.add(entry);
-                if (pendingRemovals.size() == 1) {
-                    Thread.ofVirtual().name("jipc-names-removal").start(this::removePending);
-                }
+            queueRemoval(entry);
+        } catch (ErrnoException e) {
+            if (!NameDirectory.lacksResource(e)) {
+                throw e;
+            }
+            queueRemoval(entry);
+        }
+    }
+
+    /** How long the remover waits before it tries again a removal this process lacked a resource for. */
+    private static final long RETRY_MILLIS = 100;
+
+    private void queueRemoval(NameEntry entry) {
+        synchronized (pendingRemovals) {
+            pendingRemovals.add(entry);
+            if (pendingRemovals.size() == 1) {
+                Thread.ofVirtual().name("jipc-names-removal").start(this::removePending);
             }
         }
     }
@@ -344,6 +362,16 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
                 removeIfStill(next, NameDirectory.LOCK_WAIT_MILLIS);
             } catch (NameServiceBusyException stillBusy) {
                 continue; // another round
+            } catch (ErrnoException e) {
+                if (NameDirectory.lacksResource(e)) {
+                    try {
+                        Thread.sleep(RETRY_MILLIS);
+                    } catch (InterruptedException ignored) {
+                        // nobody interrupts this thread: another round
+                    }
+                    continue;
+                }
+                log().log(System.Logger.Level.WARNING, "could not remove the name '" + next.name() + "': " + e);
             } catch (RuntimeException e) {
                 log().log(System.Logger.Level.WARNING, "could not remove the name '" + next.name() + "': " + e);
             }

@@ -22,8 +22,9 @@ final class LocalRegistration extends AbstractRegistration {
 
     /**
      * Removes the name, or, if another process holds the name directory's lock for longer than a
-     * removal waits, leaves it to a thread of its own that removes it once the lock comes
-     * ({@link LocalNameService#removeOwn}): a close does not throw for that.
+     * removal waits, or this process lacks a descriptor for it ({@code EMFILE}), leaves it to a thread
+     * of its own that removes it once the lock comes, or a descriptor ({@link LocalNameService#removeOwn}):
+     * a close does not throw for that, and this process may register the name again at once.
      */
     @Override
     protected void removeName() {

@@ -186,7 +186,7 @@ final class NameDirectory {
      * Whether {@code e} says this process lacks a resource ({@code EMFILE}, {@code ENFILE},
      * {@code ENOMEM}): that says nothing of the directory or its entries, and is thrown as it is.
      */
-    private static boolean lacksResource(ErrnoException e) {
+    static boolean lacksResource(ErrnoException e) {
         return e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE || e.errno() == Errno.ENOMEM;
     }
 

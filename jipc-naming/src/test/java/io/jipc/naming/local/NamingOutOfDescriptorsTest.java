@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "cannot register ...: Too many open files (.../.tmp-...)"} caused by a {@code FileSystemException}
  * (the temporary file went through the JDK's channel), and a list with one free, a watch and an
  * awaitChange with two to four free {@code NamingException "cannot list the names in ..."} (the JDK's
- * listing takes two descriptors). A child JVM under {@code prlimit --nofile=256:256} fills its table.
+ * listing takes two descriptors), and a registration's close with none or one free threw
+ * {@code EMFILE}, closed, and left the name held by the live process, whose register of it again then
+ * failed with {@code NameTakenException}. A child JVM under {@code prlimit --nofile=256:256} fills its table.
  */
 @ExtendWith(JipcTestExtension.class)
 class NamingOutOfDescriptorsTest {
@@ -72,8 +74,37 @@ class NamingOutOfDescriptorsTest {
                         System.out.println(verb + " " + free + " " + outcome);
                     }
                 }
+                for (int free = 0; free <= 3; free++) {
+                    Registration registration = names.register("made/c", NameRecord.of("test", "c", ""));
+                    List<Integer> hog = DescriptorHog.fill(free);
+                    String closed = outcome(registration::close);
+                    DescriptorHog.release(hog);
+                    String again = outcome(() -> names.register("made/c", NameRecord.of("test", "c", "")).close());
+                    System.out.println("close " + free + " " + closed + " reregister " + again);
+                }
+                Registration later = names.register("made/d", NameRecord.of("test", "d", ""));
+                List<Integer> hog = DescriptorHog.fill(0);
+                later.close();
+                DescriptorHog.release(hog);
+                boolean gone = false;
+                for (int i = 0; i < 600 && !gone; i++) { // the remover's next try removes it
+                    gone = names.lookup("made/d").isEmpty();
+                    Thread.sleep(gone ? 0 : 50);
+                }
+                System.out.println("REMOVED LATER " + gone);
                 names.unregister("held/p");
                 System.out.println("LEFT " + names.list(""));
+            }
+        }
+
+        private static String outcome(Runnable call) {
+            try {
+                call.run();
+                return "ok";
+            } catch (ErrnoException e) {
+                return e.errnoName();
+            } catch (RuntimeException e) {
+                return "OTHER " + e;
             }
         }
 
@@ -118,6 +149,10 @@ class NamingOutOfDescriptorsTest {
             for (String verb : VERBS) {
                 assertTrue(output.contains(verb + " 4 ok"), output);
             }
+            for (int free = 0; free <= 3; free++) {
+                assertTrue(output.contains("close " + free + " ok reregister ok\n"), output);
+            }
+            assertTrue(output.contains("REMOVED LATER true"), output);
             assertTrue(output.contains("LEFT []"), output);
             try (Stream<Path> files = Files.list(names)) {
                 assertEquals(List.of(), files.toList(), "no temporary file or name left");
