@@ -5,6 +5,7 @@ import io.jipc.platform.Signals;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Test-only fault points inside the producer protocol, so that crash tests can kill a producer at
@@ -27,6 +28,11 @@ import java.util.concurrent.locks.LockSupport;
  *     it finish (or kill it there). The point stops the process again each time it is reached
  *     (with its probability). A test reads the {@code FAULT} line, then waits until the process is
  *     in state {@code T} before it counts on the stop (the line is printed first).</li>
+ * <li>{@code call}: the thread runs the {@link #callback} that a test's program in this JVM set
+ *     (nothing if none is set), with the point's name, and goes on when it returns; it prints
+ *     nothing, so that a point reached by every message can be given to it. The callback decides
+ *     which threads it holds, for how long, and what the test does meanwhile: it holds one thread
+ *     between two instructions while the process's other threads act, which {@code stop} cannot.</li>
  * </ul>
  *
  * <p>{@code -Djipc.faults=stall-resolved:1:stop} stops a consumer's process at the point
@@ -111,33 +117,46 @@ public final class FaultInjection {
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];
-    /** Per point: stop the process ({@code SIGSTOP}) rather than park the thread. */
-    private static final boolean[] STOP = new boolean[NAMES.length];
+    /** The actions of a point: {@code park}, the default. */
+    static final int PARK = 0;
+    /** Stop the process ({@code SIGSTOP}). */
+    static final int STOP = 1;
+    /** Run the {@link #callback}. */
+    static final int CALL = 2;
+    /** Per point: its action, {@link #PARK}, {@link #STOP} or {@link #CALL}. */
+    private static final int[] ACTION = new int[NAMES.length];
+
+    /**
+     * What a point whose action is {@code call} runs, with the point's name, in the thread that
+     * reached it: set by a test's program before it reaches such a point (null: nothing runs).
+     * Never read unless {@code jipc.faults} names a point with that action.
+     */
+    public static volatile Consumer<String> callback;
 
     static {
         String spec = System.getProperty("jipc.faults");
         ENABLED = spec != null && !spec.isBlank();
         if (ENABLED) {
-            parse(spec, PROBABILITY, STOP);
+            parse(spec, PROBABILITY, ACTION);
         }
     }
 
     /**
      * Reads {@code spec}, the value of {@code jipc.faults}, into {@code probability} and
-     * {@code stop} (indexed by point). Each comma-separated item is {@code point[:probability[:action]]},
+     * {@code action} (indexed by point). Each comma-separated item is {@code point[:probability[:action]]},
      * every field trimmed; the point is one of those of the class comment (any case), the probability a number
-     * from 0 to 1, the action {@code park} or {@code stop} (any case).
+     * from 0 to 1, the action {@code park}, {@code stop} or {@code call} (any case).
      *
      * @throws IllegalArgumentException naming the item if it is empty, names no point, has an empty
      *                                  or invalid probability, an unknown action, or more fields
      */
-    static void parse(String spec, double[] probability, boolean[] stop) {
+    static void parse(String spec, double[] probability, int[] action) {
         for (String item : spec.split(",", -1)) {
             String[] fields = item.split(":", -1);
             String problem = null;
             int point = -1;
             double p = 1.0;
-            boolean stops = false;
+            int act = PARK;
             for (int i = 0; i < fields.length; i++) {
                 fields[i] = fields[i].trim();
             }
@@ -158,9 +177,10 @@ public final class FaultInjection {
                     }
                     if (problem == null && fields.length > 2) {
                         switch (fields[2].toLowerCase(Locale.ROOT)) {
-                            case "park" -> stops = false;
-                            case "stop" -> stops = true;
-                            default -> problem = "unknown action '" + fields[2] + "' (park or stop)";
+                            case "park" -> act = PARK;
+                            case "stop" -> act = STOP;
+                            case "call" -> act = CALL;
+                            default -> problem = "unknown action '" + fields[2] + "' (park, stop or call)";
                         }
                     }
                 }
@@ -170,7 +190,7 @@ public final class FaultInjection {
                         + "'; items are point[:probability[:action]], points " + String.join(", ", NAMES));
             }
             probability[point] = p;
-            stop[point] = stops;
+            action[point] = act;
         }
     }
 
@@ -192,14 +212,21 @@ public final class FaultInjection {
     }
 
     /**
-     * At fault point {@code which}: maybe stall for ever (park), or stop this process and return
-     * once it is continued (stop).
+     * At fault point {@code which}: maybe stall for ever (park), stop this process and return
+     * once it is continued (stop), or run the {@link #callback} (call).
      */
     public static void point(int which) {
         if (PROBABILITY[which] > 0 && ThreadLocalRandom.current().nextDouble() < PROBABILITY[which]) {
+            if (ACTION[which] == CALL) {
+                Consumer<String> call = callback;
+                if (call != null) {
+                    call.accept(NAMES[which]);
+                }
+                return;
+            }
             System.out.println("FAULT " + NAMES[which]);
             System.out.flush();
-            if (STOP[which]) {
+            if (ACTION[which] == STOP) {
                 // Sent to this thread: it is pending here, so this thread stops (and with it, the
                 // whole process) before it returns from the system call. Sent to the process,
                 // kill(getpid(), SIGSTOP), another thread may take it and this one runs on for a while.

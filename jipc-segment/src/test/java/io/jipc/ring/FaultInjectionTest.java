@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The actions of the test-only fault points ({@link FaultInjection}), in child JVMs
  * ({@link FaultChild}): {@code stop} stops the whole process at the point and, once continued
  * ({@code SIGCONT}), the thread goes on from there; {@code park}, the default, holds only the
- * thread; without the property the points are off. The property's syntax ({@link FaultInjection#parse}):
- * fields trimmed, and an item naming no point, with a bad probability, an unknown action or too
- * many fields refused, naming it.
+ * thread; {@code call} runs the test's callback there and goes on; without the property the
+ * points are off. The property's syntax ({@link FaultInjection#parse}): fields trimmed, and an
+ * item naming no point, with a bad probability, an unknown action or too many fields refused,
+ * naming it.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -74,6 +75,15 @@ class FaultInjectionTest {
     }
 
     @Test
+    void theCallActionRunsTheCallbackInTheThreadAtThePointEachTimeAndGoesOn() {
+        try (ChildJvm child = child("stall-resolved:1:call", "2", "callback")) {
+            child.assertSuccess(LINE);
+            assertEquals("ENABLED true\nCALLED stall-resolved 1\nPASSED 1\nCALLED stall-resolved 2\nPASSED 2\n",
+                    child.output(), "no FAULT line, the callback before each step");
+        }
+    }
+
+    @Test
     void anUnknownActionIsRefused() {
         try (ChildJvm child = child("stall-resolved:1:pause")) {
             assertNotEquals(0, child.waitFor(LINE));
@@ -93,16 +103,17 @@ class FaultInjectionTest {
     @Test
     void theFieldsAreTrimmedAndTheProbabilityAndActionHaveDefaults() {
         double[] probability = new double[FaultInjection.points()];
-        boolean[] stop = new boolean[FaultInjection.points()];
-        FaultInjection.parse(" after-file-created :1: stop , Before-Segment-Ready : 0.25 ,before-unusable-removed",
-                probability, stop);
+        int[] action = new int[FaultInjection.points()];
+        FaultInjection.parse(" after-file-created :1: stop , Before-Segment-Ready : 0.25 ,before-unusable-removed,"
+                + " before-condemned:1:Call", probability, action);
         assertEquals(1.0, probability[FaultInjection.AFTER_FILE_CREATED]);
-        assertTrue(stop[FaultInjection.AFTER_FILE_CREATED]);
+        assertEquals(FaultInjection.STOP, action[FaultInjection.AFTER_FILE_CREATED]);
         assertEquals(0.25, probability[FaultInjection.BEFORE_SEGMENT_READY]);
-        assertFalse(stop[FaultInjection.BEFORE_SEGMENT_READY], "park by default");
+        assertEquals(FaultInjection.PARK, action[FaultInjection.BEFORE_SEGMENT_READY], "park by default");
+        assertEquals(FaultInjection.CALL, action[FaultInjection.BEFORE_CONDEMNED]);
         assertEquals(1.0, probability[FaultInjection.BEFORE_UNUSABLE_REMOVED], "probability 1 by default");
         assertEquals(0.0, probability[FaultInjection.STALL_RESOLVED], "not named: off");
-        FaultInjection.parse("stall-resolved:0:PARK", probability, stop);
+        FaultInjection.parse("stall-resolved:0:PARK", probability, action);
         assertEquals(0.0, probability[FaultInjection.STALL_RESOLVED]);
     }
 
@@ -116,14 +127,14 @@ class FaultInjectionTest {
         "stall-resolved:NaN | probability NaN is not between 0 and 1 in 'stall-resolved:NaN'",
         "stall-resolved:-0.5 | probability -0.5 is not between 0 and 1 in 'stall-resolved:-0.5'",
         "stall-resolved:1:stop:extra | too many fields (point[:probability[:action]]) in 'stall-resolved:1:stop:extra'",
-        "stall-resolved:1:pause | unknown action 'pause' (park or stop) in 'stall-resolved:1:pause'",
+        "stall-resolved:1:pause | unknown action 'pause' (park, stop or call) in 'stall-resolved:1:pause'",
         "stall-resolved:1:stop,,before-commit | no point named in ''",
         "stall-resolved:1:stop, | no point named in ''",
         ":1 | no point named in ':1'"})
     void anItemThatIsNotPointProbabilityActionIsRefusedNamingIt(String spec, String problem) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FaultInjection.parse(spec, new double[FaultInjection.points()],
-                        new boolean[FaultInjection.points()]));
+                        new int[FaultInjection.points()]));
         assertTrue(e.getMessage().startsWith("jipc.faults: " + problem + " of '" + spec + "'"), e.getMessage());
     }
 
