@@ -27,7 +27,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * rarely to test by chance ({@link UnboundedCloseUnderSendsTest} never did), held there with the
  * fault points' {@code call} action ({@link FaultInjection}) in a child JVM whose handle closes,
  * while this JVM creates the mailbox and receives: a send held inside a mapping that the handle's
- * other senders have moved past (the close must wait for it, then unmap it).
+ * other senders have moved past (the close must wait for it, then unmap it); a sender that had
+ * passed its open check moving the senders on, and so unmapping their old mapping, while the close
+ * wakes waiters (the close must not wake through a mapping it has not counted itself into, and a
+ * failing wake must not skip the unmapping).
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -76,6 +79,85 @@ class UnboundedCloseRacesTest {
             }
             received.clear(FILL);
             assertEquals(FILL, received.cardinality(), () -> "the other sends' messages received: " + received);
+        } finally {
+            UnboundedMailbox.destroy(name);
+        }
+    }
+
+    /**
+     * A sender of the handle is held in its move to a newer segment (past its open check, the newer
+     * segment mapped, the senders not yet moved); the close starts, and between its wake's move of
+     * the send segment's space signal and its {@code FUTEX_WAKE} the sender is let go: it moves the
+     * senders on, and its send completes (returns true, its message received once) or reports
+     * {@link ClosedException} (not received). The close neither fails ({@code EFAULT} from a wake on
+     * a mapping unmapped under it) nor leaves a mapping of a segment file.
+     */
+    @Test
+    void aCloseWhoseWakeRacesASenderMovingOnUnmapsEverythingAndDoesNotFail() throws Exception {
+        String name = "close-wake";
+        try (UnboundedMailbox receiver = UnboundedMailbox.create(name, OPTIONS, 64L << 20);
+             ChildJvm child = ChildJvm.builder(WakeRaceCloser.class).args(name).quickStart()
+                     .property("jipc.faults", "before-send-segment-moved:1:call,wake-all-before-futex:1:call")
+                     .hardTimeout(Duration.ofSeconds(90)).start()) {
+            assertEquals("true", report(child, "RACE"), () -> "the mover was not let go inside the close's wake:\n"
+                    + child.output());
+            String mover = report(child, "MOVER");
+            assertEquals("OK", report(child, "CLOSE"), child::output);
+            assertEquals("0", report(child, "MAPPINGS"), () -> "the closed handle still maps segment files:\n"
+                    + child.output());
+            child.assertSuccess(CHILD);
+            BitSet received = receiveAll(receiver, FILL + 2); // the first message, the fill, the mover's
+            switch (mover) {
+                case "SENT" -> assertTrue(received.get(FILL + 1), "the mover's send returned true, its message was not received");
+                case "CLOSED" -> assertTrue(!received.get(FILL + 1),
+                        "the mover's send reported ClosedException, its message was received");
+                default -> fail("the mover's send failed: " + mover + "\n" + child.output());
+            }
+            received.clear(FILL + 1);
+            assertEquals(FILL + 1, received.cardinality(), () -> "the other sends' messages received: " + received);
+        } finally {
+            UnboundedMailbox.destroy(name);
+        }
+    }
+
+    /**
+     * The same race on a receiving handle: its receiving thread is held before it retires a
+     * drained segment; the close starts, and at its wake's second {@code FUTEX_WAKE} (had it woken
+     * through the receive segment: its space signal) the receiver is let go, retires the segment
+     * under it (unmapping it) and is held again before it maps the next one (which would likely
+     * take the freed addresses). The close neither fails nor leaves a mapping, and every message is
+     * received once, by the child's receiver before the close or by this JVM after it.
+     */
+    @Test
+    void aCloseWhoseWakeRacesItsReceiverRetiringASegmentUnmapsEverythingAndDoesNotFail() throws Exception {
+        String name = "close-retire";
+        try (UnboundedMailbox sender = UnboundedMailbox.create(name, OPTIONS, 64L << 20)) {
+            for (int n = 0; n < FILL; n++) {
+                sender.put(message(n));
+            }
+            BitSet received = new BitSet(FILL + 1);
+            try (ChildJvm child = ChildJvm.builder(RetireRaceCloser.class).args(name).quickStart()
+                    .property("jipc.faults", "before-segment-retired:1:call,after-segment-retired:1:call,"
+                            + "wake-all-before-futex:1:call")
+                    .hardTimeout(Duration.ofSeconds(90)).start()) {
+                String receiver = report(child, "RECEIVER");
+                assertTrue(receiver.equals("CLOSED") || receiver.equals("EMPTY"), () -> "the receiver failed: "
+                        + receiver + "\n" + child.output());
+                assertEquals("OK", report(child, "CLOSE"), child::output);
+                assertEquals("0", report(child, "MAPPINGS"), () -> "the closed handle still maps segment files:\n"
+                        + child.output());
+                for (String n : report(child, "RECEIVED").split(",")) {
+                    if (!n.isEmpty()) {
+                        assertTrue(!received.get(Integer.parseInt(n)), "message " + n + " received twice");
+                        received.set(Integer.parseInt(n));
+                    }
+                }
+                child.assertSuccess(CHILD);
+            }
+            BitSet rest = receiveAll(sender, FILL + 1);
+            assertTrue(!rest.intersects(received), () -> "received by both: " + rest + " and " + received);
+            rest.or(received);
+            assertEquals(FILL, rest.cardinality(), () -> "messages received: " + rest);
         } finally {
             UnboundedMailbox.destroy(name);
         }
@@ -181,6 +263,140 @@ class UnboundedCloseRacesTest {
             print("HELD", heldOutcome[0]);
             print("CLOSE", closeOutcome[0]);
             print("MAPPINGS", UnboundedSegmentMappings.of(args[0]));
+        }
+    }
+
+    /**
+     * Opens the mailbox {@code args[0]} twice: handle A sends message {@value #FILL} (it maps
+     * segment 0), handle B sends messages 0 to {@value #FILL}-1 (moving the chain past segment 0)
+     * and closes. A thread's send of message -1 through A is then held at
+     * {@code before-send-segment-moved}; a thread closes A and, at the second
+     * {@code wake-all-before-futex} of that close (the send segment's space signal: the first is
+     * the doorbell), lets the held send go and waits for it to end before the wake goes on.
+     * Reports whether that happened, the held send's and the close's outcomes, and the mappings left.
+     */
+    public static final class WakeRaceCloser {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            CountDownLatch moverHeld = new CountDownLatch(1);
+            CountDownLatch moverGo = new CountDownLatch(1);
+            CountDownLatch moverDone = new CountDownLatch(1);
+            AtomicBoolean firstMove = new AtomicBoolean(true);
+            int[] closerWakes = new int[1];
+            boolean[] raced = new boolean[1];
+            FaultInjection.callback = point -> {
+                String thread = Thread.currentThread().getName();
+                if (point.equals("before-send-segment-moved") && thread.equals("mover")
+                        && firstMove.compareAndSet(true, false)) {
+                    moverHeld.countDown();
+                    awaitUninterruptibly(moverGo);
+                } else if (point.equals("wake-all-before-futex") && thread.equals("closer") && ++closerWakes[0] == 2) {
+                    raced[0] = true;
+                    moverGo.countDown();
+                    awaitUninterruptibly(moverDone);
+                }
+            };
+            UnboundedMailbox a = UnboundedMailbox.open(args[0]);
+            a.put(message(FILL));
+            try (UnboundedMailbox b = UnboundedMailbox.open(args[0])) {
+                for (int n = 0; n < FILL; n++) {
+                    b.put(message(n));
+                }
+            }
+            String[] moverOutcome = new String[1];
+            Thread mover = Thread.ofPlatform().name("mover").start(() -> {
+                moverOutcome[0] = outcome(a, message(HELD));
+                moverDone.countDown();
+            });
+            moverHeld.await();
+            String[] closeOutcome = new String[1];
+            Thread closer = Thread.ofPlatform().name("closer").start(() -> {
+                try {
+                    a.close();
+                    closeOutcome[0] = "OK";
+                } catch (Throwable e) {
+                    closeOutcome[0] = "THREW " + e;
+                }
+            });
+            closer.join();
+            moverGo.countDown(); // if the close never reached its second wake
+            mover.join();
+            print("RACE", raced[0]);
+            print("MOVER", moverOutcome[0]);
+            print("CLOSE", closeOutcome[0]);
+            print("MAPPINGS", UnboundedSegmentMappings.of(args[0]));
+        }
+    }
+
+    /**
+     * Opens the mailbox {@code args[0]} (holding messages 0 to {@value #FILL}-1 over several
+     * segments) and receives from it in a thread, which is held before it retires the drained
+     * segment 0; a thread closes the handle and, at the second {@code wake-all-before-futex} of
+     * that close, lets the receiver go and waits until it has retired segment 0 (or ended) before
+     * the wake goes on; the receiver is held at {@code after-segment-retired} until the close has
+     * returned (a close that wakes once, through the doorbell, lets it go only then). Reports the
+     * receiver's and the close's outcomes, the mappings left and the messages the child received.
+     */
+    public static final class RetireRaceCloser {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            CountDownLatch retirerHeld = new CountDownLatch(1);
+            CountDownLatch retirerGo = new CountDownLatch(1);
+            CountDownLatch retirerDone = new CountDownLatch(1);
+            CountDownLatch closeReturned = new CountDownLatch(1);
+            AtomicBoolean firstRetire = new AtomicBoolean(true);
+            AtomicBoolean firstRetired = new AtomicBoolean(true);
+            int[] closerWakes = new int[1];
+            FaultInjection.callback = point -> {
+                String thread = Thread.currentThread().getName();
+                if (point.equals("before-segment-retired") && thread.equals("receiver")
+                        && firstRetire.compareAndSet(true, false)) {
+                    retirerHeld.countDown();
+                    awaitUninterruptibly(retirerGo);
+                } else if (point.equals("after-segment-retired") && thread.equals("receiver")
+                        && firstRetired.compareAndSet(true, false)) {
+                    retirerDone.countDown();
+                    awaitUninterruptibly(closeReturned);
+                } else if (point.equals("wake-all-before-futex") && thread.equals("closer") && ++closerWakes[0] == 2) {
+                    retirerGo.countDown();
+                    awaitUninterruptibly(retirerDone);
+                }
+            };
+            UnboundedMailbox r = UnboundedMailbox.open(args[0]);
+            StringBuilder got = new StringBuilder();
+            String[] receiverOutcome = new String[1];
+            Thread receiver = Thread.ofPlatform().name("receiver").start(() -> {
+                try {
+                    for (byte[] m; (m = r.poll()) != null; ) {
+                        got.append(ByteBuffer.wrap(m).getInt()).append(',');
+                    }
+                    receiverOutcome[0] = "EMPTY";
+                } catch (ClosedException closed) {
+                    receiverOutcome[0] = "CLOSED";
+                } catch (Throwable e) {
+                    receiverOutcome[0] = "FAILED " + e;
+                } finally {
+                    retirerDone.countDown();
+                }
+            });
+            retirerHeld.await();
+            String[] closeOutcome = new String[1];
+            Thread closer = Thread.ofPlatform().name("closer").start(() -> {
+                try {
+                    r.close();
+                    closeOutcome[0] = "OK";
+                } catch (Throwable e) {
+                    closeOutcome[0] = "THREW " + e;
+                }
+            });
+            closer.join();
+            closeReturned.countDown();
+            retirerGo.countDown(); // the close did not wake twice
+            receiver.join();
+            print("RECEIVER", receiverOutcome[0]);
+            print("CLOSE", closeOutcome[0]);
+            print("MAPPINGS", UnboundedSegmentMappings.of(args[0]));
+            print("RECEIVED", got);
         }
     }
 

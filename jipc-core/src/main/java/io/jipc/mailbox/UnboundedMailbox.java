@@ -16,6 +16,8 @@ import io.jipc.ring.FaultInjection;
 import io.jipc.ring.RecordHandler;
 import io.jipc.ring.RecordRing;
 import io.jipc.ring.RingConfig;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.ring.WakeSignal;
 import io.jipc.segment.JipcRoot;
 import io.jipc.segment.SegmentNotReadyException;
 import io.jipc.segment.SharedSegment;
@@ -159,6 +161,8 @@ public final class UnboundedMailbox implements AutoCloseable {
     private final SharedSegment control;
     private final MemorySegment memory;
     private final MemorySegment doorbell;
+    /** The doorbell's signal, on which the receiver sleeps: every segment ring's data signal. */
+    private final WakeSignal doorbellSignal;
     private final long id;
     private final RingConfig ringConfig;
     /** Whether an in-place receive polls a while before it waits with idle state (not under FUTEX). */
@@ -236,6 +240,8 @@ public final class UnboundedMailbox implements AutoCloseable {
         }
         this.doorbell = memory.asSlice(UnboundedMailboxDescriptor.DOORBELL_OFFSET,
                 UnboundedMailboxDescriptor.DOORBELL_LENGTH);
+        this.doorbellSignal = new WakeSignal(doorbell, RingDescriptor.CONSUMER_WAITING_OFFSET,
+                RingDescriptor.DATA_SIGNAL_OFFSET, false); // only woken through: the flag matters to waiters
     }
 
     // =================================================================== lifecycle
@@ -642,36 +648,58 @@ public final class UnboundedMailbox implements AutoCloseable {
     private void finishClose() {
         InternalError fault = null;
         try {
-            // moves the doorbell on: a receiver of this handle about to sleep returns at once
-            ChainSegment s = receiveSegment != null ? receiveSegment : sendSegment;
-            if (s != null) {
-                s.ring.wakeAllWaiters();
-            }
-        } catch (IllegalStateException unmapped) {
-            // nothing sleeps on it
-        } catch (ErrnoException e) {
-            // EFAULT: the mapping was unmapped under the wake (a sender that had passed its open check moved
-            // to a newer segment, or the receive retired this one), so nothing sleeps on it; until
-            // 2026-12-07 that came out of close with the mappings left for the process's life (rev66b)
-            if (e.errno() != Errno.EFAULT) {
-                throw e;
-            }
+            wakeWaiters();
         } catch (InternalError truncated) { // SIGBUS beyond a file's end, as HotSpot reports it
             fault = truncated;
+        } finally { // whatever the wake threw, the mappings are released (until 2026-12-07 they were not)
+            try {
+                closeSenderMappings();
+            } finally {
+                try {
+                    closeReceiver();
+                } catch (InternalError truncated) { // giving a lease back; the mappings are released all the same
+                    fault = fault == null ? truncated : fault;
+                } finally {
+                    control.close();
+                }
+            }
         }
-        closeSenderMappings();
-        try {
-            closeReceiver();
-        } catch (InternalError truncated) { // giving a lease back; the mappings are released all the same
-            fault = fault == null ? truncated : fault;
-        }
-        control.close();
         if (fault != null) {
             CorruptSegmentException e = new CorruptSegmentException("unbounded mailbox '" + name + "': its memory"
                     + " faulted at close (was a file of it truncated by another process?); this handle is closed and"
                     + " its mappings released");
             e.initCause(fault);
             throw e;
+        }
+    }
+
+    /**
+     * The close's wake of the waiters that it must end: a receiver of this handle about to sleep
+     * (on the doorbell, in the control file, which the close unmaps last) and a sender of it
+     * waiting for a sender slot (on the send segment's space signal). The send segment is woken
+     * through only once the close is counted in its mapping, as a send is: a sender of the handle
+     * that had passed its open check before the close may move the senders on meanwhile, and the
+     * last to leave the old mapping unmaps it. The receive segment is never woken through: the
+     * handle's receiving thread may retire and unmap it meanwhile. (Until 2026-12-07 the close woke
+     * through either mapping without that count, and the wake's {@code FUTEX_WAKE} on a mapping
+     * unmapped under it failed with {@code EFAULT}, which left the handle closed with its mappings
+     * kept for the life of the process, rev66b.)
+     */
+    private void wakeWaiters() {
+        ChainSegment s = sendSegment;
+        while (s != null && !s.enter()) {
+            // unmapped as unused once the senders moved on, after they wrote sendSegment: it names a newer one
+            ChainSegment newer = sendSegment;
+            s = newer != s ? newer : null;
+        }
+        if (s == null) {
+            doorbellSignal.wakeAll();
+            return;
+        }
+        try {
+            s.ring.wakeAllWaiters(); // its data signal is the doorbell
+        } finally {
+            leave(s);
         }
     }
 
@@ -1014,6 +1042,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                 } catch (CorruptSegmentException | io.jipc.InsecureFileException e) {
                     throw unusableSegment(last, e);
                 }
+                if (FaultInjection.ENABLED) {
+                    FaultInjection.point(FaultInjection.BEFORE_SEND_SEGMENT_MOVED);
+                }
                 sendSegment = next;
                 if (s != null && !s.closeIfUnused()) { // after the write above: see leave
                     passed.removeIf(ChainSegment::closeIfUnused);
@@ -1354,6 +1385,9 @@ public final class UnboundedMailbox implements AutoCloseable {
                 if (s.ring.claimPending()) {
                     return 0; // it commits (read next time) or, having seen the flag, aborts
                 }
+                if (FaultInjection.ENABLED) {
+                    FaultInjection.point(FaultInjection.BEFORE_SEGMENT_RETIRED);
+                }
                 s = retire(s);
             }
         } catch (InPlaceAdapter.Stopped stopped) {
@@ -1453,6 +1487,9 @@ public final class UnboundedMailbox implements AutoCloseable {
         s.ring.releaseConsumer();
         s.close();
         receiveSegment = null;
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.AFTER_SEGMENT_RETIRED);
+        }
         return receiveSegment();
     }
 

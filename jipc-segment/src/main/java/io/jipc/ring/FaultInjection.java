@@ -86,6 +86,15 @@ import java.util.function.Consumer;
  * <li>{@code before-segments-removed}: a handle destroying its unbounded mailbox
  *     ({@code UnboundedMailbox.destroy()}) removed the control file but none of its segment files
  *     yet: another process may create a mailbox of that name meanwhile.</li>
+ * <li>{@code before-send-segment-moved}: a sender of an unbounded mailbox's handle holds the
+ *     handle's send lock, has passed its open check and mapped segment {@code last}, but has not
+ *     moved the handle's senders to it, nor unmapped (or kept for the close) the mapping they leave;</li>
+ * <li>{@code before-segment-retired}: a receiver of an unbounded mailbox found its segment drained,
+ *     with a newer one in the chain and no claim pending, and marked it retiring, but has not
+ *     removed nor unmapped it; and {@code after-segment-retired}: it has removed and unmapped it,
+ *     but has not mapped the next one;</li>
+ * <li>{@code wake-all-before-futex}: a wake of every waiter of a signal ({@code WakeSignal.wakeAll},
+ *     as a close does) moved the signal word but has not called {@code FUTEX_WAKE} on its address.</li>
  * </ul>
  *
  * <p>Public only for the points that lie in other packages and modules (jipc-sync, jipc-core,
@@ -109,11 +118,16 @@ public final class FaultInjection {
     public static final int SEGMENT_NOT_READY = 14;
     public static final int BEFORE_SEGMENT_LINKED = 15;
     public static final int BEFORE_SEGMENTS_REMOVED = 16;
+    public static final int BEFORE_SEND_SEGMENT_MOVED = 17;
+    static final int WAKE_ALL_BEFORE_FUTEX = 18;
+    public static final int BEFORE_SEGMENT_RETIRED = 19;
+    public static final int AFTER_SEGMENT_RETIRED = 20;
     private static final String[] NAMES = {"after-tail-move", "before-commit", "after-commit", "before-wake",
         "release-before-wake", "taken-before-wake", "release-before-sequence", "stall-resolved",
         "after-file-created", "before-segment-ready", "before-unusable-removed", "before-slot-freed",
         "stall-claimer-alive", "before-condemned", "segment-not-ready", "before-segment-linked",
-        "before-segments-removed"};
+        "before-segments-removed", "before-send-segment-moved", "wake-all-before-futex",
+        "before-segment-retired", "after-segment-retired"};
 
     public static final boolean ENABLED;
     private static final double[] PROBABILITY = new double[NAMES.length];

@@ -173,6 +173,9 @@ public final class WakeSignal {
      */
     public void wakeAll() {
         INT.getAndAdd(segment, signalOffset, 1);
+        if (FaultInjection.ENABLED) {
+            FaultInjection.point(FaultInjection.WAKE_ALL_BEFORE_FUTEX);
+        }
         Futex.wakeAll(signalAddress);
     }
 
