@@ -9,13 +9,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -158,6 +164,32 @@ class UnboundedCloseRacesTest {
             assertTrue(!rest.intersects(received), () -> "received by both: " + rest + " and " + received);
             rest.or(received);
             assertEquals(FILL, rest.cardinality(), () -> "messages received: " + rest);
+        } finally {
+            UnboundedMailbox.destroy(name);
+        }
+    }
+
+    /**
+     * A close from a thread whose interrupt status is set, while a send of the handle is held
+     * inside its mapping: the close waits for the send as any close does, parked between its
+     * looks (a park returns at once for an interrupted thread: the wait spun on a CPU for up to
+     * its 10 s bound), and the closing thread's interrupt status is kept.
+     */
+    @Test
+    void anInterruptedCloseWaitsForASendInsideParkedAndKeepsTheInterrupt() throws Exception {
+        String name = "close-interrupted";
+        try (UnboundedMailbox receiver = UnboundedMailbox.create(name, OPTIONS, 64L << 20);
+             ChildJvm child = ChildJvm.builder(InterruptedCloser.class).args(name).quickStart()
+                     .property("jipc.faults", "before-commit:1:call").hardTimeout(Duration.ofSeconds(90)).start()) {
+            assertEquals("true", report(child, "PARKED"), () -> "the interrupted close never parked while it waited"
+                    + " for the held send:\n" + child.output());
+            assertEquals("SENT", report(child, "HELD"), child::output);
+            assertEquals("OK", report(child, "CLOSE"), child::output);
+            assertEquals("true", report(child, "STILL-INTERRUPTED"), child::output);
+            assertEquals("0", report(child, "MAPPINGS"), child::output);
+            child.assertSuccess(CHILD);
+            BitSet received = receiveAll(receiver, 1);
+            assertEquals(1, received.cardinality(), "the held send's message");
         } finally {
             UnboundedMailbox.destroy(name);
         }
@@ -398,6 +430,99 @@ class UnboundedCloseRacesTest {
             print("MAPPINGS", UnboundedSegmentMappings.of(args[0]));
             print("RECEIVED", got);
         }
+    }
+
+    /**
+     * Opens the mailbox {@code args[0]}; a thread's send is held before its commit; a thread with
+     * its interrupt status set closes the handle. Once the close waits for the send, this thread
+     * reads the closer's voluntary context switches (at most 2000 times, a millisecond apart)
+     * until it has gone to sleep {@value #SLEEPS} times (a park that returns at once, or a yield,
+     * is none; its thread state would show {@code TIMED_WAITING} all the same), then lets the send
+     * go. Reports whether it slept so (and the CPU time the closer took meanwhile), the send's and
+     * the close's outcomes, whether the closer's interrupt status was kept, and the mappings left.
+     */
+    public static final class InterruptedCloser {
+        public static void main(String[] args) throws Exception {
+            ChildMain.dieWithParent();
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean first = new AtomicBoolean(true);
+            FaultInjection.callback = point -> {
+                if (Thread.currentThread().getName().equals("held-sender") && first.compareAndSet(true, false)) {
+                    held.countDown();
+                    awaitUninterruptibly(release);
+                }
+            };
+            UnboundedMailbox mailbox = UnboundedMailbox.open(args[0]);
+            String[] heldOutcome = new String[1];
+            Thread heldSender = Thread.ofPlatform().name("held-sender")
+                    .start(() -> heldOutcome[0] = outcome(mailbox, message(0)));
+            held.await();
+            String[] closeOutcome = new String[1];
+            boolean[] stillInterrupted = new boolean[1];
+            Thread closer = Thread.ofPlatform().name("closer").start(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    mailbox.close();
+                    closeOutcome[0] = "OK";
+                } catch (Throwable e) {
+                    closeOutcome[0] = "THREW " + e;
+                }
+                stillInterrupted[0] = Thread.currentThread().isInterrupted();
+            });
+            while (closer.isAlive() && !inCloseWait(closer)) {
+                Thread.onSpinWait();
+            }
+            Path status = closerStatus();
+            long cpu = THREADS.getThreadCpuTime(closer.threadId());
+            long start = voluntarySwitches(status);
+            long sleeps = 0;
+            for (int i = 0; i < 2000 && sleeps < SLEEPS && closer.isAlive(); i++) {
+                Thread.sleep(1);
+                sleeps = voluntarySwitches(status) - start;
+            }
+            System.out.println("closer: " + sleeps + " voluntary context switches, CPU "
+                    + (THREADS.getThreadCpuTime(closer.threadId()) - cpu) / 1000 + " us while sampled");
+            boolean parked = sleeps >= SLEEPS;
+            print("PARKED", parked);
+            release.countDown();
+            heldSender.join();
+            closer.join();
+            print("HELD", heldOutcome[0]);
+            print("CLOSE", closeOutcome[0]);
+            print("STILL-INTERRUPTED", stillInterrupted[0]);
+            print("MAPPINGS", UnboundedSegmentMappings.of(args[0]));
+        }
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** Voluntary context switches (sleeps) of a waiting close that count as parked. */
+    private static final int SLEEPS = 100;
+
+    /** {@code /proc/self/task/TID/status} of this JVM's thread named {@code closer}. */
+    private static Path closerStatus() throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals("closer")) {
+                        return task.resolve("status");
+                    }
+                } catch (IOException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        throw new IllegalStateException("no thread named closer in /proc/self/task");
+    }
+
+    /** The {@code voluntary_ctxt_switches} of a thread's status file: how often it went to sleep. */
+    private static long voluntarySwitches(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        throw new IllegalStateException("no voluntary_ctxt_switches in " + status);
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {
