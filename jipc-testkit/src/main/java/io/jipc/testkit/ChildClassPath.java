@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 import java.util.zip.Deflater;
 
 /**
- * The class path and class-data-sharing archive that {@link ChildJvm} starts children with when
- * asked to ({@link ChildJvm.Builder#sharedClassArchive()}), so that each starts faster: every
+ * The class path and class-data-sharing archive that {@link ChildJvm} starts children with unless
+ * told otherwise ({@link ChildJvm.Builder#plainClassPath()}), so that each starts faster: every
  * child otherwise loads and links again the same few hundred classes (the JDK's foreign-function
  * and method-handle machinery above all), about a quarter of the CPU time of a short-lived child
  * such as a sender killed by a crash test (0.61 against 0.46 CPU-s measured on a 2-core VM).

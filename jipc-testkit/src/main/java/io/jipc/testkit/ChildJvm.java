@@ -103,7 +103,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String[]> properties = new ArrayList<>();
         private final List<String> wrapper = new ArrayList<>();
         private boolean otherUser;
-        private boolean sharedClasses;
+        private boolean sharedClasses = true;
 
         private Builder(Class<?> mainClass) {
             this.mainClass = mainClass;
@@ -128,13 +128,23 @@ public final class ChildJvm implements AutoCloseable {
 
         /**
          * Starts the child on the packed class path with the class-data-sharing archive of
-         * {@link ChildClassPath}: about a quarter less CPU per start. Making the archive costs
-         * about a second, once per test JVM, so this pays only for tests that start many children
-         * (the crash tests' hundreds of killed senders). Not for a child {@linkplain #asUser as
-         * another user}, which gets the plain class path.
+         * {@link ChildClassPath}: about a quarter less CPU per start. This is the default (since
+         * 2026-12-07: before, only the crash tests' hundreds of killed senders asked for it; the
+         * archive is made once per test JVM, in about a second, and every module's tests start
+         * dozens of children). Not for a child {@linkplain #asUser as another user}, which gets the
+         * plain class path.
          */
         public Builder sharedClassArchive() {
             sharedClasses = true;
+            return this;
+        }
+
+        /**
+         * Starts the child on this JVM's own class path, without the archive: for a test of what the
+         * child's class path or options are.
+         */
+        public Builder plainClassPath() {
+            sharedClasses = false;
             return this;
         }
 

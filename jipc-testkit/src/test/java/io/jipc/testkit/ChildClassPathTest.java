@@ -77,7 +77,7 @@ class ChildClassPathTest {
 
     @Test
     void withoutTheArchiveAChildRunsOnThisJvmsClassPath() {
-        try (ChildJvm child = ChildJvm.start(Echo.class)) {
+        try (ChildJvm child = ChildJvm.builder(Echo.class).plainClassPath().start()) {
             assertEquals("CLASSPATH " + System.getProperty("java.class.path"), child.awaitLine("CLASSPATH ", PATIENCE));
             assertFalse(child.awaitLine("OPTIONS ", PATIENCE).contains("SharedArchiveFile"));
             child.assertSuccess(PATIENCE);
