@@ -67,7 +67,9 @@ public final class RemoteChild {
     }
 
     private static void client(URI uri, int count) throws Exception {
-        try (RemoteMailbox mailbox = RemoteMailbox.connect(uri, OPTIONS)) {
+        // 30 s to connect and be answered, not the default 5 s: beside a full build and four other builds
+        // (load average 28) the gateway once answered a client's Open later than that
+        try (RemoteMailbox mailbox = RemoteMailbox.connect(uri, OPTIONS.withConnectTimeout(Duration.ofSeconds(30)))) {
             say("CONNECTED");
             for (int i = 0; i < count; i++) {
                 mailbox.put(("m" + i).getBytes(StandardCharsets.UTF_8));
