@@ -46,13 +46,15 @@ class ExamplesEndToEndTest {
     }
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    @Timeout(value = 16, unit = TimeUnit.MINUTES)
     void everyExampleRunsAsItsReadmeShows(@TempDir Path classes) throws IOException, InterruptedException {
         int concepts = compileEveryExample(classes);
         assertTrue(concepts >= 20, "only " + concepts + " example directories found");
-        // the example programs live a second or two: C1 alone compiles what they run, without C2's CPU
-        runAll(9, Map.of("JIPC_EXAMPLES_CLASSES", classes.toString(),
-                "JIPC_JAVA_OPTS", "-XX:TieredStopAtLevel=1")); // about 1 min on a quiet 2-core machine
+        // the example programs live a second or two: C1 alone compiles what they run, without C2's CPU.
+        // About 1 min on a quiet 2-core machine, 6 min inside a full build on the slower hosts of
+        // 2026-12-07, and more than the 9 min allowed until then beside a full build and other builds
+        runAll(15, Map.of("JIPC_EXAMPLES_CLASSES", classes.toString(),
+                "JIPC_JAVA_OPTS", "-XX:TieredStopAtLevel=1"));
     }
 
     /** The examples that start a JVM of their own start it from source in this mode, and are among these. */
