@@ -127,7 +127,10 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
             if (holder.isPresent()) {
                 NameEntry judged = judge(holder.get());
                 if (!reclaimable(judged) && !closedHere(judged)) {
-                    throw new NameTakenException(judged);
+                    if (stillHolds(name, judged)) {
+                        throw new NameTakenException(judged);
+                    }
+                    continue; // a closed registration's name, removed since by this process's remover: again
                 }
                 removeIfStill(judged, NameDirectory.LOCK_WAIT_MILLIS);
             }
@@ -381,6 +384,21 @@ public final class LocalNameService extends AbstractNameService<LocalRegistratio
                     return; // the next close that meets the busy lock starts another remover
                 }
             }
+        }
+    }
+
+    /**
+     * Whether the name's entry is still {@code holder}'s registration, read again after {@link #closedHere}
+     * said no: the remover removes a queued name's entry before it takes it off its queue, so a holder
+     * read before that removal and judged after it is gone by now (until 2026-12-07 a register racing
+     * the remover was told that this very process held the name, rev67). A corrupt entry is not the
+     * holder: the caller's next read reports it.
+     */
+    private boolean stillHolds(String name, NameEntry holder) {
+        try {
+            return directory.read(name).filter(holder::sameRegistration).isPresent();
+        } catch (CorruptNameEntryException e) {
+            return false;
         }
     }
 
