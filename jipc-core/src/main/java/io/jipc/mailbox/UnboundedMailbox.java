@@ -675,8 +675,9 @@ public final class UnboundedMailbox implements AutoCloseable {
 
     /**
      * The close's wake of the waiters that it must end: a receiver of this handle about to sleep
-     * (on the doorbell, in the control file, which the close unmaps last) and a sender of it
-     * waiting for a sender slot (on the send segment's space signal). The send segment is woken
+     * (on the doorbell, in the control file, which the close unmaps last). (A sender of it waiting
+     * for a sender slot sleeps on nothing: it naps, at most 1 ms at a time, and looks at the close
+     * each time; the wake through the send segment also rings its space signal.) The send segment is woken
      * through only once the close is counted in its mapping, as a send is: a sender of the handle
      * that had passed its open check before the close may move the senders on meanwhile, and the
      * last to leave the old mapping unmaps it. The receive segment is never woken through: the
