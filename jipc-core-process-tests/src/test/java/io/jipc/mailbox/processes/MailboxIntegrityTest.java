@@ -24,11 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Messages between separate JVM processes arrive whole, exactly once and in order per sender,
  * over millions of messages of random sizes, with one or many senders, and both sides block
  * when they must.
+ *
+ * <p>Each case of the single-process sender sends {@code -Djipc.test.messages} messages (1,000,000
+ * by default, 4,000,000 over its four cases; until 2026-12-07 2,000,000 each, which cost about 50
+ * CPU-seconds more of a build bound by its two cores). Raise it for a longer run.
  */
 @ExtendWith(JipcTestExtension.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class MailboxIntegrityTest {
     private static final Duration PATIENCE = Duration.ofMinutes(3);
+    private static final long MESSAGES = Long.getLong("jipc.test.messages", 1_000_000);
     private final List<String> created = new ArrayList<>();
 
     @AfterEach
@@ -48,10 +53,10 @@ class MailboxIntegrityTest {
         "many, SPIN_THEN_FUTEX, mixed",
         "many, SPIN, offer",
     })
-    void twoMillionMessagesOfRandomSizesArriveIntactAndInOrder(String senders, WaitStrategy strategy, String mode)
+    void millionsOfMessagesOfRandomSizesArriveIntactAndInOrder(String senders, WaitStrategy strategy, String mode)
             throws Exception {
         int maxBody = 1000;
-        long count = 2_000_000;
+        long count = MESSAGES;
         try (Mailbox mailbox = create("integrity", MailboxOptions.builder()
                 .singleSender(senders.equals("single")).waitStrategy(strategy)
                 .capacityBytes(64 * 1024).maxMessageSize(Messages.HEADER + maxBody).build())) {
