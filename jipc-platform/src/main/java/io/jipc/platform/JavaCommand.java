@@ -3,21 +3,23 @@ package io.jipc.platform;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Builds the command line of a child JVM that runs like this one: the same {@code java} executable,
  * the same module path or class path, native access enabled, and the jipc system properties
- * ({@code jipc.*}) of this JVM passed on, so that a child sees the same jipc root directory.
+ * ({@code jipc.*}) of this JVM passed on, so that a child sees the same jipc root directory. The
+ * system properties come as {@code -D} options sorted by name, so that the same settings give the
+ * same command line whatever the order of this JVM's properties.
  *
  * <p>Used by the benchmark (its peer process) and by the test kit (child JVMs of tests).
  */
 public final class JavaCommand {
     private final String mainClass;
     private final List<String> jvmArgs = new ArrayList<>();
-    private final Map<String, String> properties = new LinkedHashMap<>();
+    private final Map<String, String> properties = new TreeMap<>();
     private final List<String> args = new ArrayList<>();
 
     private JavaCommand(String mainClass) {
@@ -48,7 +50,7 @@ public final class JavaCommand {
         return this;
     }
 
-    /** Sets a system property of the child. */
+    /** Sets a system property of the child (in place of this JVM's value of it, if passed on). */
     public JavaCommand property(String key, String value) {
         properties.put(key, value);
         return this;
