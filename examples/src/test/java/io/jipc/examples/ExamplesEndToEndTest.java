@@ -1,6 +1,7 @@
 package io.jipc.examples;
 
 import io.jipc.testkit.ChildCommands;
+import io.jipc.testkit.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and hands the classes to {@code examples/run} ({@code JIPC_EXAMPLES_CLASSES}), instead of
  * letting the java launcher compile the source file on every start, and starts them with C1 only
  * ({@code JIPC_JAVA_OPTS=-XX:TieredStopAtLevel=1}: 56 against 64 s and 70 against 91 CPU-s for
- * the whole run on a quiet 2-core VM). A few examples also run from their source files, the way
+ * the whole run on a quiet 2-core VM), and from the class-data-sharing archive that the test kit
+ * makes for its own children ({@link ChildJvm#sharedClasses()}), trained on the CLI's commands
+ * too (the module's {@code jipc.testkit.cds.training}). A few examples also run from their source files, the way
  * a reader runs them, with the default options.
  */
 class ExamplesEndToEndTest {
@@ -53,8 +57,15 @@ class ExamplesEndToEndTest {
         // the example programs live a second or two: C1 alone compiles what they run, without C2's CPU.
         // About 1 min on a quiet 2-core machine, 6 min inside a full build on the slower hosts of
         // 2026-12-07, and more than the 9 min allowed until then beside a full build and other builds
-        runAll(15, Map.of("JIPC_EXAMPLES_CLASSES", classes.toString(),
+        Map<String, String> environment = new HashMap<>(Map.of("JIPC_EXAMPLES_CLASSES", classes.toString(),
                 "JIPC_JAVA_OPTS", "-XX:TieredStopAtLevel=1"));
+        // and from the class-data-sharing archive of the test kit's children, which has the CLI's classes
+        // (the module's jipc.testkit.cds.training): 0.2 CPU-s less per start of jipc or an example program
+        ChildJvm.sharedClasses().ifPresent(shared -> {
+            environment.put("JIPC_CLASSPATH", shared.classPath());
+            environment.put("JIPC_JAVA_OPTS", "-XX:TieredStopAtLevel=1 " + String.join(" ", shared.jvmOptions()));
+        });
+        runAll(15, environment);
     }
 
     /** The examples that start a JVM of their own start it from source in this mode, and are among these. */

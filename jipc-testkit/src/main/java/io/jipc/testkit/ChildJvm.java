@@ -85,6 +85,31 @@ public final class ChildJvm implements AutoCloseable {
         process.onExit().thenRun(() -> LIVE.remove(this));
     }
 
+    /**
+     * What a child started from the class-data-sharing archive gets ({@link Builder#sharedClassArchive()}):
+     * the class path of jars, and the JVM options that name the archive and keep its logging off. For
+     * a test that starts JVMs through a script of its own (the examples' end-to-end test): a JVM
+     * whose class path begins with {@code classPath} and that runs with the same collector
+     * ({@code -XX:+UseSerialGC}) starts from the archive. Empty when children start without one
+     * ({@code -Djipc.testkit.cds=false}, or the archive could not be made). Prepares the archive on
+     * the first call, as the first child's start does.
+     */
+    public static Optional<SharedClasses> sharedClasses() {
+        return ChildClassPath.get().map(prepared -> new SharedClasses(prepared.classPath(), prepared.jvmOptions()));
+    }
+
+    /**
+     * The class path and JVM options of a child started from the class-data-sharing archive.
+     *
+     * @param classPath  the class path of jars (this JVM's, with each directory packed into a jar)
+     * @param jvmOptions the options that name the archive
+     */
+    public record SharedClasses(String classPath, List<String> jvmOptions) {
+        public SharedClasses {
+            jvmOptions = List.copyOf(jvmOptions);
+        }
+    }
+
     /** Starts {@code mainClass} with {@code args} and the default hard timeout. */
     public static ChildJvm start(Class<?> mainClass, String... args) {
         return builder(mainClass).args(args).start();
