@@ -89,8 +89,8 @@ public final class ChildJvm implements AutoCloseable {
      * What a child started from the class-data-sharing archive gets ({@link Builder#sharedClassArchive()}):
      * the class path of jars, and the JVM options that name the archive and keep its logging off. For
      * a test that starts JVMs through a script of its own (the examples' end-to-end test): a JVM
-     * whose class path begins with {@code classPath} and that runs with the same collector
-     * ({@code -XX:+UseSerialGC}) starts from the archive. Empty when children start without one
+     * given these options whose class path begins with {@code classPath} starts from the archive
+     * (with or without the children's {@code -XX:+UseSerialGC}). Empty when children start without one
      * ({@code -Djipc.testkit.cds=false}, or the archive could not be made). Prepares the archive on
      * the first call, as the first child's start does.
      */
